@@ -1,0 +1,31 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine with Python 3.11:
+#   make run    set up, then serve the dashboard on the bundled data (http://127.0.0.1:8501)
+#   make test   set up (incl. Chromium + CJK fonts), then run the whole test suite
+PY ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system venv bench clean
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system:
+	bash scripts/setup-system.sh
+
+run: $(STAMP)
+	$(BIN)/streamlit run app.py --server.address=127.0.0.1 --server.port=$(PORT) --browser.gatherUsageStats=false
+
+test: system $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m perfeval_dash bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,108 @@
+import threading
+
+import polars as pl
+import pytest
+
+from fixtures import AS_OF, fixture_tables
+from perfeval_dash import schema, store as store_mod
+from perfeval_dash.store import Store, StoreError, ValidationError
+
+
+def _dir_state(root):
+    """Every file under root with its bytes: a byte-for-byte picture of the data folder."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_publish_and_reopen(store):
+    snap = store.open()
+    assert store.list_ids() == [snap.id]
+    assert snap.as_of == AS_OF
+    assert snap.row_count("evaluations") == 5
+    assert snap.read_table("evaluations")["eval_id"].to_list()[0] == "t-2023-01"
+    assert store.verify() == []
+    con = store_mod.connect(snap)
+    assert con.execute("select count(*) from problems").fetchone()[0] == 4
+
+
+def test_refused_snapshot_names_table_row_column(store):
+    before = _dir_state(store.root)
+    tables = fixture_tables()
+    tables["evaluations"] = tables["evaluations"].with_columns(
+        pl.when(pl.col("eval_id") == "t-2023-03").then(101.0).otherwise(pl.col("score")).alias("score"))
+    with pytest.raises(ValidationError) as e:
+        store.publish(tables, as_of=AS_OF, made_from=["bad"])
+    msg = str(e.value)
+    assert "evaluations" in msg and "第 3 行" in msg and "score" in msg and "101" in msg
+    assert _dir_state(store.root) == before
+
+
+@pytest.mark.parametrize("mutate, where", [
+    (lambda t: t | {"problems": t["problems"].with_columns(status=pl.lit("处理中"))}, ("problems", "status")),
+    (lambda t: t | {"evaluations": pl.concat([t["evaluations"], t["evaluations"].head(1)])},
+     ("evaluations", "eval_id")),
+    (lambda t: t | {"dimension_scores": t["dimension_scores"].with_columns(eval_id=pl.lit("nope"))},
+     ("dimension_scores", "eval_id")),
+    (lambda t: t | {"dept_budgets": t["dept_budgets"].with_columns(project_budget_wan=pl.lit(-1.0))},
+     ("dept_budgets", "project_budget_wan")),
+    (lambda t: t | {"evaluations": t["evaluations"].with_columns(region=pl.lit(None, pl.String))},
+     ("evaluations", "region")),
+])
+def test_contract_checks(mutate, where):
+    findings = schema.errors(schema.validate(mutate(fixture_tables())))
+    assert any(f.table == where[0] and where[1] in (f.column or "") and f.row for f in findings), findings
+
+
+@pytest.mark.parametrize("stage", ["write", "rename"])
+def test_interrupted_publish_keeps_previous_current(store, stage):
+    first = store.current_id()
+    before = _dir_state(store.root / "snapshots" / first)
+    tables = fixture_tables()
+    with pytest.raises(StoreError):
+        store.publish(tables, as_of=AS_OF, made_from=["crash"], _fail_after=stage)
+    assert store.current_id() == first
+    assert _dir_state(store.root / "snapshots" / first) == before
+    assert store.verify(first) == []
+    assert not list((store.root / "snapshots").glob(".tmp-*"))
+
+
+def test_readers_keep_reading_while_publishing(store):
+    errors, counts = [], []
+    stop = threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                snap = Store(store.root).open()
+                con = store_mod.connect(snap)
+                counts.append(con.execute("select count(*) from evaluations").fetchone()[0])
+            except Exception as exc:  # noqa: BLE001 - any failure is what we count
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    tables = fixture_tables()
+    for i in range(5):
+        bigger = tables | {"evaluations": tables["evaluations"].with_columns(
+            pl.col("eval_id") + f"-{i}")}
+        bigger["dimension_scores"] = bigger["dimension_scores"].with_columns(pl.col("eval_id") + f"-{i}")
+        bigger["problems"] = bigger["problems"].with_columns(pl.col("eval_id") + f"-{i}")
+        store.publish(bigger, as_of=AS_OF, made_from=[f"round {i}"])
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert counts and set(counts) == {5}
+    assert len(store.list_ids()) == 6
+
+
+def test_unknown_snapshot_is_refused(store):
+    assert not store.exists("../../etc")
+    with pytest.raises(StoreError):
+        store.open("20990101T000000-abcdef")
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(store_mod.DATA_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert Store().root == tmp_path / "elsewhere"
+    assert Store().current_id() is None
