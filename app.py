@@ -1,0 +1,11 @@
+"""Frame only: page config, navigation, the shared sidebar (snapshot + filters), then the chosen page."""
+
+import streamlit as st
+
+from perfeval_dash import view
+
+st.set_page_config(page_title=view.APP_TITLE, page_icon=":material/analytics:", layout="wide")
+page = view.navigation()
+ctx = view.frame()
+page.run()
+view.finish(ctx)

@@ -1,0 +1,53 @@
+"""总览: headline figures, grade distribution, trend, batches (reports) and sources."""
+
+import streamlit as st
+
+from perfeval_dash import charts, fmt, view
+from perfeval_dash.metrics import DEFAULT_COVERAGE_THRESHOLD
+from perfeval_dash.queries import coverage, overview, problems
+
+ctx = view.page_context()
+view.require_data(ctx)
+f, con, as_of = ctx.filters, ctx.con, ctx.snapshot.as_of
+
+head = overview.headline(con, f)
+cov = coverage.by_department(con, f, DEFAULT_COVERAGE_THRESHOLD)
+prob = problems.totals(con, f, as_of)
+view.header(ctx, "总览", "所选范围内重点绩效评价的项数、金额、得分与等级，20%覆盖率未达标部门，以及未完成和逾期的整改问题。",
+            synthetic=head["any_synthetic"] or prob["any_synthetic"])
+
+n = head["evaluations"]
+share = (lambda k: fmt.pct(head[k] / n) if n else "—")
+amount_help = (f"评价金额合计；其中 {head['amount_from_budget']} 项未给出评价金额，按预算金额计"
+               + (f"；{head['amount_missing']} 项无金额" if head["amount_missing"] else ""))
+below = cov.filter(cov["status"] == "未达标").height
+unknown = cov.filter(cov["status"] == "未知").height
+view.metric_row([
+    ("评价项数", fmt.count(n, "项"), f"涉及 {head['departments']} 个主管部门"),
+    ("评价金额", fmt.wan(head["amount_wan"]), amount_help),
+    ("平均得分", fmt.score(head["avg_score"]), "各项评价总分的算术平均"),
+    ("等级为优", f"{share('n_you')}", f"优 {head['n_you']} 项、良 {head['n_liang']} 项、中 {head['n_zhong']} 项、差 "
+                                        f"{head['n_cha']} 项（按公布等级）"),
+    ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
+     f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
+])
+view.metric_row([
+    ("覆盖率未达标部门", fmt.count(below, "个"),
+     f"按预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}；另有 {unknown} 个部门无预算总额、覆盖率未知"),
+    ("未完成整改问题", fmt.count(prob["open"], "个"), f"有整改记录的 {prob['tracked']} 个问题中尚未整改完成的"),
+    ("逾期问题", fmt.count(prob["overdue"], "个"), f"未完成且整改期限早于数据截至日 {fmt.date(as_of)}"),
+    ("整改完成率", fmt.pct(prob["rate"]), "已整改（含已销号）÷ 有整改记录的问题"),
+])
+if n == 0:
+    st.info("当前筛选条件下没有评价记录。")
+else:
+    c1, c2 = st.columns(2)
+    with c1:
+        view.chart(charts.fig_grade_distribution(overview.grade_distribution(con, f)), "grades")
+    with c2:
+        view.chart(charts.fig_trend(overview.trend(con, f)), "trend")
+
+st.subheader("评价批次（公布的报告）与来源")
+st.caption("“公布评价金额合计”取自报告原文；“逐项金额合计”为各项评价金额之和（未给出评价金额的按预算金额计），两者可能不一致，均予保留。")
+view.table(ctx, overview.batches(con, f), "评价批次", key="batches")
+st.caption("数据来源：" + "；".join(ctx.snapshot.made_from))

@@ -1,0 +1,5 @@
+import sys
+
+from perfeval_dash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""The bundled default snapshot: every real seed record plus a small, labelled synthetic demo set."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from perfeval_dash import schema
+from perfeval_dash.store import Snapshot, Store
+
+BUNDLED_AS_OF = dt.date(2026, 10, 31)
+DEMO_SEED = 7
+DEMO_EVALUATIONS = 300
+
+
+def real_tables() -> dict[str, pl.DataFrame]:
+    """The two seed reports' records (synthetic = false)."""
+    from perfeval_dash.seed import seed_tables
+
+    return seed_tables()
+
+
+def combine(*parts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Tables concatenated part by part, in contract column order."""
+    return {name: pl.concat([schema.conform(name, p[name]) for p in parts]) for name in schema.TABLES}
+
+
+def bundled_tables() -> dict[str, pl.DataFrame]:
+    """Real records followed by the deterministic demo set."""
+    from perfeval_dash import demo
+
+    return combine(real_tables(), demo.generate(seed=DEMO_SEED, n_evaluations=DEMO_EVALUATIONS,
+                                                as_of=BUNDLED_AS_OF))
+
+
+def publish_bundled(store: Store) -> Snapshot:
+    """Publish the bundled tables as a new current snapshot."""
+    return store.publish(bundled_tables(), as_of=BUNDLED_AS_OF,
+                         made_from=["西工区2023年重大政策和重点项目执行效果说明",
+                                    "特克斯县2024年度重点项目绩效评价工作总结报告",
+                                    f"演示数据生成器 seed={DEMO_SEED}（模拟数据）"],
+                         note="内置默认快照：两份公开报告的真实记录 + 模拟演示数据")

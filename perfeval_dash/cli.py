@@ -1,0 +1,133 @@
+"""Command line: `python -m perfeval_dash <command>`; errors go to stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from perfeval_dash.store import Store, StoreError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD：{text}") from exc
+
+
+def cmd_list(args, store: Store) -> int:
+    current = store.current_id()
+    snaps = store.list()
+    if not snaps:
+        print(f"{store.root}: 没有已发布的快照")
+        return 0
+    print(f"{'':2}{'snapshot':24} {'as_of':10} {'created_at':25} {'evaluations':>11} {'problems':>8}  made_from")
+    for s in snaps:
+        mark = "* " if s.id == current else "  "
+        print(f"{mark}{s.id:24} {s.manifest['as_of']:10} {s.created_at:25} {s.row_count('evaluations'):>11} "
+              f"{s.row_count('problems'):>8}  {', '.join(s.made_from)}")
+    return 0
+
+
+def cmd_current(args, store: Store) -> int:
+    snap = store.open()
+    print(json.dumps(snap.manifest, ensure_ascii=False, indent=2) if args.json else snap.id)
+    return 0
+
+
+def cmd_validate(args, store: Store) -> int:
+    problems = store.verify(args.snapshot)
+    sid = args.snapshot or store.current_id()
+    if problems:
+        print(f"快照 {sid} 有 {len(problems)} 项问题：", file=sys.stderr)
+        for p in problems:
+            print("  " + p, file=sys.stderr)
+        return 1
+    print(f"快照 {sid}：校验通过（哈希、行数、数据约定）")
+    return 0
+
+
+def cmd_demo(args, store: Store) -> int:
+    from perfeval_dash import bundled, demo
+
+    tables = demo.generate(seed=args.seed, n_evaluations=args.evaluations, as_of=args.as_of)
+    made_from = [f"demo.generate(seed={args.seed}, n_evaluations={args.evaluations})"]
+    if args.with_real:
+        tables = bundled.combine(bundled.real_tables(), tables)
+        made_from.insert(0, "seed.py（真实记录）")
+    snap = store.publish(tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current)
+    print(f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
+          f"（模拟数据）{'' if args.no_current else '，已设为当前快照'}")
+    return 0
+
+
+def cmd_use(args, store: Store) -> int:
+    store.set_current(args.snapshot)
+    print(f"当前快照：{args.snapshot}")
+    return 0
+
+
+def cmd_bundle(args, store: Store) -> int:
+    from perfeval_dash import bundled
+
+    snap = bundled.publish_bundled(store)
+    print(f"已发布内置快照 {snap.id}（真实记录 + 模拟演示数据）")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m perfeval_dash",
+                                     description="perfeval-dash: 预算绩效评价结果数据（快照）管理")
+    parser.add_argument("--data-dir", help="数据目录（默认 $PERFEVAL_DATA_DIR，否则仓库内 data/）")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="列出所有快照（* 为当前快照）")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("current", help="显示当前快照")
+    p.add_argument("--json", action="store_true", help="输出完整清单 manifest.json")
+    p.set_defaults(func=cmd_current)
+
+    p = sub.add_parser("validate", help="校验快照：文件哈希、行数与数据约定")
+    p.add_argument("snapshot", nargs="?", help="快照编号（默认当前快照）")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照")
+    p.add_argument("--seed", type=int, default=7, help="随机种子（相同种子得到相同数据）")
+    p.add_argument("--evaluations", type=int, default=300, help="评价条数（可到数百万）")
+    p.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="数据截至日期 YYYY-MM-DD")
+    p.add_argument("--with-real", action="store_true", help="同时包含两份报告的真实记录")
+    p.add_argument("--no-current", action="store_true", help="发布但不设为当前快照")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("use", help="把某个已发布快照设为当前快照")
+    p.add_argument("snapshot", help="快照编号")
+    p.set_defaults(func=cmd_use)
+
+    p = sub.add_parser("bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）")
+    p.set_defaults(func=cmd_bundle)
+
+    # ---- importer commands (import, template) are registered below ----
+    try:
+        from perfeval_dash import importer_cli
+    except ImportError:
+        importer_cli = None
+    if importer_cli is not None:
+        importer_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    store = Store(args.data_dir)
+    try:
+        return args.func(args, store)
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2

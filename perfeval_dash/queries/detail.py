@@ -1,0 +1,59 @@
+"""Queries behind the evaluation detail page: one evaluation, its dimensions, problems and batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from perfeval_dash.queries import fetch
+
+
+def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str) -> dict | None:
+    """All fields of one evaluation plus amount used, execution rate and computed grade; None if unknown."""
+    df = fetch(con, """
+    WITH final AS (
+        SELECT e.*,
+               coalesce(e.evaluated_wan, e.budget_wan) AS amount_wan,
+               (e.evaluated_wan IS NULL AND e.budget_wan IS NOT NULL) AS amount_from_budget,
+               CASE WHEN e.budget_wan > 0 THEN e.executed_wan / e.budget_wan END AS execution_rate,
+               CASE WHEN e.score >= 90 THEN '优' WHEN e.score >= 80 THEN '良' WHEN e.score >= 60 THEN '中'
+                    WHEN e.score IS NOT NULL THEN '差' END AS computed_grade
+        FROM evaluations e WHERE e.eval_id = $id
+    )
+    SELECT * FROM final""", {"id": eval_id})
+    return df.row(0, named=True) if df.height else None
+
+
+def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str) -> pl.DataFrame:
+    """Dimension scores of one evaluation with 得分率."""
+    return fetch(con, """
+        SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
+        FROM dimension_scores WHERE eval_id = $id ORDER BY weight DESC, dimension""", {"id": eval_id})
+
+
+def problems(con: duckdb.DuckDBPyConnection, eval_id: str, as_of: dt.date) -> pl.DataFrame:
+    """Problems of one evaluation with follow-up status and overdue days."""
+    return fetch(con, """
+        SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status,
+               closed_date,
+               coalesce(status IS NOT NULL AND status NOT IN ('已整改', '已销号') AND due_date < $as_of, FALSE)
+                   AS overdue,
+               CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
+        FROM problems WHERE eval_id = $id ORDER BY problem_id""", {"id": eval_id, "as_of": as_of})
+
+
+def batch(con: duckdb.DuckDBPyConnection, region: str, eval_year: int) -> dict | None:
+    """The published report (batch) an evaluation belongs to, with its batch-level problem count."""
+    df = fetch(con, """
+        SELECT b.*, (SELECT count(*) FROM problems p
+                     WHERE p.eval_id IS NULL AND p.region = b.region AND p.eval_year = b.eval_year)
+                    AS batch_problems
+        FROM batches b WHERE b.region = $region AND b.eval_year = $year""", {"region": region, "year": eval_year})
+    return df.row(0, named=True) if df.height else None
+
+
+def exists(con: duckdb.DuckDBPyConnection, eval_id: str) -> bool:
+    """True when the evaluation id is in the snapshot."""
+    return fetch(con, "SELECT count(*) AS n FROM evaluations WHERE eval_id = $id", {"id": eval_id})["n"][0] > 0

@@ -1,0 +1,83 @@
+"""Queries behind the scores page: histogram, spread by group, dimension 得分率, ranked list."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from perfeval_dash.filters import Filters
+from perfeval_dash.metrics import BAND_EDGES
+from perfeval_dash.queries import fetch
+from perfeval_dash.queries.staging import evaluations_cte
+
+_GROUP_COLUMNS = {"department": "department", "eval_type": "eval_type"}
+
+
+def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0) -> pl.DataFrame:
+    """Counts per score bin and grade (bins of `bin_width` points; the last bin includes 100)."""
+    ev, params = evaluations_cte(f)
+    return fetch(con, f"""
+    WITH {ev},
+    binned AS (
+        SELECT least(floor(score / $w) * $w, 100 - $w) AS bin_start, grade FROM ev WHERE score IS NOT NULL
+    ),
+    final AS (
+        SELECT bin_start, grade, count(*) AS evaluations FROM binned GROUP BY ALL ORDER BY bin_start, grade
+    )
+    SELECT * FROM final""", params | {"w": bin_width}).with_columns(pl.col("evaluations").cast(pl.Int64))
+
+
+def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
+    """Five-number summary of scores per group (`department` or `eval_type`), largest groups first."""
+    col = _GROUP_COLUMNS[by]  # a code constant chosen from a fixed map, never user text
+    ev, params = evaluations_cte(f)
+    return fetch(con, f"""
+    WITH {ev},
+    final AS (
+        SELECT {col} AS grp, count(*) AS evaluations,
+               min(score) AS min, quantile_cont(score, 0.25) AS q1, median(score) AS median,
+               quantile_cont(score, 0.75) AS q3, max(score) AS max, avg(score) AS mean
+        FROM ev WHERE score IS NOT NULL
+        GROUP BY {col}
+        ORDER BY evaluations DESC, grp
+    )
+    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+
+
+def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
+    """Average 得分率 (dimension score ÷ weight) per dimension name, with how many evaluations report it."""
+    ev, params = evaluations_cte(f)
+    return fetch(con, f"""
+    WITH {ev},
+    final AS (
+        SELECT d.dimension, count(*) AS evaluations, avg(d.weight) AS avg_weight,
+               avg(d.score / d.weight) AS rate
+        FROM dimension_scores d JOIN ev USING (eval_id)
+        WHERE d.weight > 0
+        GROUP BY d.dimension
+        ORDER BY evaluations DESC, d.dimension
+    )
+    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+
+
+def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
+    """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
+    ev, params = evaluations_cte(f)
+    edges = list(BAND_EDGES)
+    df = fetch(con, f"""
+    WITH {ev},
+    final AS (
+        SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department,
+               project_name, eval_type, score, grade,
+               CASE WHEN score >= 90 THEN '优' WHEN score >= 80 THEN '良' WHEN score >= 60 THEN '中'
+                    ELSE '差' END AS computed_grade,
+               list_min(list_transform($edges, lambda x: abs(score - x))) <= 1 AS near_edge,
+               amount_wan, amount_from_budget, synthetic,
+               count(*) OVER () AS total
+        FROM ev WHERE score IS NOT NULL
+        ORDER BY score DESC, eval_id
+        LIMIT $limit
+    )
+    SELECT * FROM final""", params | {"edges": edges, "limit": limit})
+    total = int(df["total"][0]) if df.height else 0
+    return df.drop("total").with_columns(pl.col("rank").cast(pl.Int64)), total

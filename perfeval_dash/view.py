@@ -1,0 +1,237 @@
+"""The Streamlit frame shared by every page: navigation, snapshot from the URL, sidebar filters, header, tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from perfeval_dash import exports, fmt, labels, url_state
+from perfeval_dash.filters import Filters
+from perfeval_dash.queries import options
+from perfeval_dash.schema import EVAL_TYPES, GRADES
+from perfeval_dash.store import Snapshot, Store, StoreError, connect
+
+APP_TITLE = "预算绩效评价结果看板"
+# (script, title, url_path, icon); the first is the default page, served at "/"
+PAGES = (
+    ("pages/overview.py", "总览", "overview", ":material/dashboard:"),
+    ("pages/scores.py", "评分分布", "scores", ":material/bar_chart:"),
+    ("pages/coverage.py", "评价覆盖", "coverage", ":material/rule:"),
+    ("pages/problems.py", "问题整改", "problems", ":material/build:"),
+    ("pages/detail.py", "评价详情", "detail", ":material/description:"),
+    ("pages/data_admin.py", "数据管理", "data_admin", ":material/database:"),
+)
+_CTX = "_perfeval_ctx"
+_NOTICES = "_perfeval_notices"
+_SNAP = "_perfeval_snapshot"
+
+
+@dataclass
+class Context:
+    """What a page needs for one run: the snapshot it reads, a connection, the filters, notices."""
+
+    store: Store
+    snapshot: Snapshot | None
+    current_id: str | None
+    con: duckdb.DuckDBPyConnection | None
+    filters: Filters = field(default_factory=Filters)
+    link_extra: dict[str, str] = field(default_factory=dict)  # page parameters for the share link
+    link_slot: object = None
+
+    @property
+    def pinned_to_older(self) -> bool:
+        return self.snapshot is not None and self.current_id is not None and self.snapshot.id != self.current_id
+
+    def snapshot_line(self) -> str:
+        if self.snapshot is None:
+            return "尚无数据快照"
+        return f"数据截至 {fmt.date(self.snapshot.as_of)} · 快照 {self.snapshot.id}"
+
+
+def navigation() -> st.navigation:
+    """The app's pages for st.navigation (the first is the default)."""
+    pages = [st.Page(path, title=title, icon=icon, url_path=None if i == 0 else url, default=i == 0)
+             for i, (path, title, url, icon) in enumerate(PAGES)]
+    return st.navigation(pages)
+
+
+def guard() -> None:
+    """Make a page script that Streamlit ran without the entry script (legacy `pages/` mode) rerun via app.py.
+
+    Streamlit 1.67 starts in folder-based page mode when a `pages/` folder sits beside app.py, until the
+    entry script has called st.navigation once (see STACK.md); a deep link as the very first request would
+    then run the page alone. Switching the flag off and rerunning lets app.py resolve the same URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def notice(text: str) -> None:
+    """Queue a visible notice for this session (shown at the top of every page until dismissed)."""
+    queued = st.session_state.setdefault(_NOTICES, [])
+    if text not in queued:
+        queued.append(text)
+
+
+def _show_notices() -> None:
+    queued = st.session_state.get(_NOTICES, [])
+    if not queued:
+        return
+    for text in queued:
+        st.warning(text, icon=":material/info:")
+    if st.button("知道了，关闭提示", key="_dismiss_notices", type="tertiary"):
+        st.session_state[_NOTICES] = []
+        st.rerun()
+
+
+def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
+    current = store.current_id()
+    raw = st.query_params.get_all(url_state.SNAPSHOT)
+    wanted = raw[-1] if raw else st.session_state.get(_SNAP)
+    sid = current
+    if wanted:
+        if store.exists(wanted):
+            sid = wanted
+        else:
+            notice(f"链接中的数据快照「{wanted}」不存在，已改为显示当前快照。")
+    if sid is None:
+        return None, current
+    st.session_state[_SNAP] = sid
+    if st.query_params.get(url_state.SNAPSHOT) != sid:
+        st.query_params[url_state.SNAPSHOT] = sid  # links pin the data they show
+    return store.open(sid), current
+
+
+def _filter(label: str, key: str, opts: list, all_opts: list | None = None, fmt_func=str) -> tuple:
+    """A bound multiselect; URL values missing from the data are dropped with a notice."""
+    bad = url_state.unknown_values(st.query_params.get_all(key), all_opts if all_opts is not None else opts)
+    if bad:
+        notice(f"链接中的{label}「{'、'.join(bad)}」在当前数据中不存在，已忽略。")
+    chosen = st.sidebar.multiselect(label, opts, key=key, bind="query-params", placeholder="全部",
+                                    format_func=fmt_func)
+    return tuple(chosen)
+
+
+def frame() -> Context:
+    """Run once per script run from app.py: resolve the snapshot, draw the sidebar filters, build the context."""
+    st.session_state.pop(_CTX, None)
+    store = Store()
+    try:
+        snapshot, current = _resolve_snapshot(store)
+    except StoreError as exc:
+        st.error(f"无法读取数据：{exc}")
+        snapshot, current = None, None
+    st.sidebar.markdown(f"### {APP_TITLE}")
+    ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None)
+    if ctx.con is not None:
+        regions = _filter("地区", url_state.REGION, options.regions(ctx.con))
+        years = _filter("年度", url_state.YEAR, options.years(ctx.con))
+        all_depts = options.departments(ctx.con, [])
+        chosen = [d for d in st.query_params.get_all(url_state.DEPT)] + list(st.session_state.get("dept", []))
+        in_region = options.departments(ctx.con, list(regions))
+        dept_opts = in_region + [d for d in dict.fromkeys(chosen) if d in all_depts and d not in in_region]
+        depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts)
+        types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))
+        grades = _filter("等级", url_state.GRADE, list(GRADES))
+        ctx.filters = Filters(regions=regions, years=tuple(int(y) for y in years), depts=depts, types=types,
+                              grades=grades)
+        st.sidebar.caption(ctx.snapshot_line())
+    ctx.link_slot = st.sidebar.container()
+    st.session_state[_CTX] = ctx
+    return ctx
+
+
+def page_context() -> Context:
+    """The context app.py built for this run; call first in every page script."""
+    guard()
+    ctx = st.session_state.get(_CTX)
+    if ctx is None:  # the page ran without the frame; let app.py run it
+        st.rerun()
+    _show_notices()
+    if ctx.pinned_to_older:
+        _older_snapshot_banner(ctx)
+    return ctx
+
+
+def _older_snapshot_banner(ctx: Context) -> None:
+    col1, col2 = st.columns([5, 1], vertical_alignment="center")
+    col1.info(f"此链接固定在快照 {ctx.snapshot.id}（数据截至 {fmt.date(ctx.snapshot.as_of)}）。"
+              f"已有更新的快照 {ctx.current_id}。", icon=":material/history:")
+    if col2.button("切换到最新数据", key="_to_current", type="primary"):
+        st.session_state[_SNAP] = ctx.current_id
+        st.query_params[url_state.SNAPSHOT] = ctx.current_id
+        st.rerun()
+
+
+def finish(ctx: Context) -> None:
+    """After the page ran: fill the sidebar's share-link box with the full link of this view."""
+    if ctx.snapshot is None or ctx.link_slot is None:
+        return
+    base = st.context.url or ""
+    link = url_state.share_link(base, ctx.filters, ctx.snapshot.id, ctx.link_extra)
+    with ctx.link_slot:
+        st.markdown("**复制链接**（含筛选条件与数据快照，转发后显示相同数字）")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def require_data(ctx: Context) -> None:
+    """Stop the page with an explanation when no snapshot is published yet."""
+    if ctx.snapshot is None:
+        st.info("还没有已发布的数据快照。请用「数据管理」页导入，或在命令行运行 "
+                "`python -m perfeval_dash bundle` 生成内置数据。")
+        st.stop()
+
+
+def header(ctx: Context, title: str, explanation: str, synthetic: bool, year_word: str = "评价年度") -> None:
+    """Page title, one-line explanation, the filter sentence, the snapshot line and the 含模拟数据 badge."""
+    st.title(title)
+    st.caption(explanation)
+    line = f"{ctx.filters.describe(year_word)}　｜　{ctx.snapshot_line()}"
+    if synthetic:
+        st.badge("含模拟数据", icon=":material/science:", color="orange")
+    st.markdown(f"<span style='color:#555'>{line}</span>", unsafe_allow_html=True)
+
+
+def metric_row(items: list[tuple[str, str, str | None]]) -> None:
+    """A row of headline figures: (label, value, help)."""
+    cols = st.columns(len(items))
+    for col, (label, value, help_text) in zip(cols, items):
+        col.metric(label, value, help=help_text)
+
+
+def chart(fig, key: str) -> None:
+    """A Plotly chart, full width, with Plotly's own PNG export in its toolbar."""
+    st.plotly_chart(fig, key=key, width="stretch",
+                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+
+
+def table(ctx: Context, df: pl.DataFrame, name: str, key: str, note: str | None = None,
+          column_config: dict | None = None, height: int | str = "auto") -> None:
+    """A result table in Chinese with a 详情 link per evaluation and Excel/CSV downloads of what is shown."""
+    shown = df
+    config = dict(column_config or {})
+    if "eval_id" in df.columns and ctx.snapshot is not None:
+        links = [url_state.relative_link("detail", ctx.filters, ctx.snapshot.id, {url_state.EVAL: e}) if e else None
+                 for e in df["eval_id"].to_list()]
+        shown = df.with_columns(link=pl.Series(links, dtype=pl.String))
+        config[labels.label("link")] = st.column_config.LinkColumn(labels.label("link"), display_text="查看")
+    display = labels.chinese(shown)
+    st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=key)
+    if note:
+        st.caption(note)
+    export = labels.chinese(df)
+    lines = [name, ctx.filters.describe(), ctx.snapshot_line()]
+    if "synthetic" in df.columns and df["synthetic"].any():
+        lines.append("注意：含模拟数据（「模拟数据」列为“是”的行为演示用虚构数据）")
+    c1, c2, _ = st.columns([1, 1, 6])
+    c1.download_button("下载 Excel", data=lambda: exports.to_excel(export, name, lines), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+    c2.download_button("下载 CSV", data=lambda: exports.to_csv(export), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}_csv", on_click="ignore", icon=":material/download:")
