@@ -30,18 +30,20 @@ grade_note = "原文公布" if ev["grade_published"] else "按分数段计算"
 if ev["computed_grade"] != ev["grade"]:
     st.warning(f"公布等级「{ev['grade']}」与得分 {fmt.score(ev['score'])} 所在分数段（「{ev['computed_grade']}」）不一致；"
                "按原文保留公布等级。")
-amount_label = "评价金额" if not ev["amount_from_budget"] else "计入金额（未给出评价金额，按预算金额计）"
+amount_label, amount_help = (("计入金额", "原文未给出评价金额，按预算金额计") if ev["amount_from_budget"]
+                             else ("评价金额", "原文给出的评价金额"))
 view.metric_row([
     ("评价得分", fmt.score(ev["score"]), None),
     ("评价等级", ev["grade"], grade_note),
-    (amount_label, fmt.wan(ev["amount_wan"]), None),
+    (amount_label, fmt.wan(ev["amount_wan"]), amount_help),
     ("预算执行率", fmt.pct(ev["execution_rate"]), "执行金额 ÷ 预算金额"),
 ])
 
 fields = [("评价编号", ev["eval_id"]), ("地区", ev["region"]), ("评价年度", ev["eval_year"]),
           ("预算年度", ev["budget_year"]), ("评价类型", ev["eval_type"]), ("主管部门", ev["department"]),
-          ("实施单位", ev["unit"]), ("评价机构", ev["evaluator"]), ("预算金额", fmt.wan(ev["budget_wan"])),
-          ("执行金额", fmt.wan(ev["executed_wan"])), ("评价金额", fmt.wan(ev["evaluated_wan"])),
+          ("实施单位", ev["unit"]), ("评价机构", ev["evaluator"]), ("预算金额", fmt.wan(ev["budget_wan"], "原文未给出")),
+          ("执行金额", fmt.wan(ev["executed_wan"], "原文未给出")),
+          ("评价金额", fmt.wan(ev["evaluated_wan"], "原文未给出")),
           ("金额口径", ev["amount_basis"]), ("来源文件", ev["source"])]
 st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else v}" for k, v in fields))
 

@@ -165,5 +165,6 @@ def fig_dimensions_one(df: pl.DataFrame) -> go.Figure:
                                               zip(df["score"].to_list(), df["rate"].to_list())],
                 textposition="outside", hovertemplate="%{y} 得分 %{x:g} 分<extra></extra>")
     fig.update_layout(barmode="overlay")
+    fig.update_xaxes(range=[0, max(df["weight"].to_list() + [1]) * 1.6], title_text="分")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "一级指标得分", height=max(220, 80 + 40 * df.height))

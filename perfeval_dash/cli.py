@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
         importer_cli = None
     if importer_cli is not None:
         importer_cli.register(sub)
+
+    from perfeval_dash import bench_cli
+
+    bench_cli.register(sub)
     return parser
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 
-def wan(amount: float | None, digits: int = 2) -> str:
-    """An amount in 万元, switched to 亿元 from 10,000万元 on: '1,234.56万元', '2.35亿元'; '—' for None."""
+def wan(amount: float | None, missing: str = "—") -> str:
+    """An amount in 万元 with its published precision (2–4 decimals): '258.7049万元'; ≥1亿 as '2.35亿元'."""
     if amount is None:
-        return "—"
+        return missing
     if abs(amount) >= 10_000:
         return f"{amount / 10_000:,.2f}亿元"
-    return f"{amount:,.{digits}f}万元"
+    text = f"{amount:,.4f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}万元"
 
 
 def score(value: float | None) -> str:

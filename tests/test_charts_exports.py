@@ -1,0 +1,83 @@
+"""Charts are pure and aggregated; exports carry Chinese headers and the filters."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import openpyxl
+import polars as pl
+import pytest
+
+from perfeval_dash import charts, exports, labels
+from perfeval_dash.filters import Filters
+from perfeval_dash.queries import coverage, overview, problems, scores
+from perfeval_dash.store import connect
+from fixtures import AS_OF
+
+
+@pytest.fixture
+def con(store):
+    return connect(store.open())
+
+
+def test_histogram_marks_grade_bands(con):
+    fig = charts.fig_score_histogram(scores.histogram(con, Filters()))
+    lines = [s["x0"] for s in fig.layout.shapes]
+    assert sorted(lines) == [60, 80, 90]
+    assert {t.name[0] for t in fig.data} == {"优", "良", "中", "差"}
+    assert sum(sum(t.y) for t in fig.data) == 5
+
+
+def test_all_charts_build_and_use_a_cjk_font(con):
+    f = Filters()
+    figs = [
+        charts.fig_grade_distribution(overview.grade_distribution(con, f)),
+        charts.fig_trend(overview.trend(con, f)),
+        charts.fig_spread(scores.spread(con, f, "department"), "部门"),
+        charts.fig_dimension_rates(scores.dimension_rates(con, f)),
+        charts.fig_coverage(coverage.by_department(con, f, 0.2), 0.2),
+        charts.fig_problem_categories(problems.by_category(con, f, AS_OF)),
+        charts.fig_rectification(problems.by_department(con, f, AS_OF)),
+    ]
+    for fig in figs:
+        assert "Noto Sans CJK SC" in fig.layout.font.family
+        assert fig.layout.title.text
+
+
+def test_coverage_chart_shows_unknown_not_zero(con):
+    df = coverage.by_department(con, Filters(), 0.2)
+    fig = charts.fig_coverage(df, 0.2)
+    texts = dict(zip(fig.data[0].y, fig.data[0].text))
+    assert texts["教育局（2023）"] == "未知（无预算总额）"
+    assert texts["财政局（2023）"] == "部门整体 100%"
+
+
+def test_department_labels_disambiguate_regions():
+    df = pl.DataFrame({"region": ["甲县", "乙县"], "department": ["教育局", "教育局"], "budget_year": [2024, 2024],
+                       "ratio": [0.1, 0.3], "status": ["未达标", "达标"], "whole_department": [False, False]})
+    fig = charts.fig_coverage(df, 0.2)
+    assert len(set(fig.data[0].y)) == 2
+
+
+def test_chart_payload_is_aggregated(tmp_path):
+    """A histogram of many scores sends one bar per bin, not one point per evaluation."""
+    df = pl.DataFrame({"bin_start": [float(b) for b in range(40, 100)] * 4,
+                       "grade": ["优"] * 60 + ["良"] * 60 + ["中"] * 60 + ["差"] * 60,
+                       "evaluations": [1000] * 240})
+    fig = charts.fig_score_histogram(df)
+    assert len(json.dumps(fig.to_plotly_json(), default=str)) < 200_000
+
+
+def test_excel_export_has_filters_and_chinese_headers():
+    df = labels.chinese(pl.DataFrame({"department": ["教育局"], "ratio": [0.1], "synthetic": [True]}))
+    data = exports.to_excel(df, "部门覆盖率", ["部门覆盖率", Filters(depts=("教育局",)).describe(), "快照 x"])
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert ws.title == "部门覆盖率" and rows[1][0] == "筛选：主管部门 教育局"
+    assert list(rows[4]) == ["主管部门", "覆盖率", "模拟数据"] and list(rows[5]) == ["教育局", 0.1, "是"]
+
+
+def test_csv_export_opens_in_excel():
+    data = exports.to_csv(labels.chinese(pl.DataFrame({"score": [90.97]})))
+    assert data.startswith(b"\xef\xbb\xbf") and "评价得分".encode() in data

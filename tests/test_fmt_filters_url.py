@@ -1,0 +1,69 @@
+import datetime as dt
+
+import pytest
+
+from perfeval_dash import fmt, url_state
+from perfeval_dash.filters import Filters
+
+
+@pytest.mark.parametrize("amount, text", [
+    (123.77, "123.77万元"), (1000, "1,000.00万元"), (258.7049, "258.7049万元"), (30.992, "30.992万元"),
+    (8780.09, "8,780.09万元"), (23500, "2.35亿元"), (None, "—"), (0, "0.00万元"),
+])
+def test_wan(amount, text):
+    assert fmt.wan(amount) == text
+
+
+@pytest.mark.parametrize("value, text", [(90.97, "90.97分"), (92, "92分"), (94.8, "94.8分"), (None, "—")])
+def test_score(value, text):
+    assert fmt.score(value) == text
+
+
+def test_pct_and_date():
+    assert fmt.pct(0.853) == "85.3%" and fmt.pct(None) == "未知"
+    assert fmt.date(dt.date(2024, 6, 30)) == "2024年6月30日"
+
+
+@pytest.mark.parametrize("filters, sentence", [
+    (Filters(), "筛选：全部数据（未筛选）"),
+    (Filters(depts=("教育局",), years=(2023, 2024), grades=("良", "中", "差")),
+     "筛选：评价年度 2023–2024年；主管部门 教育局；等级 良及以下"),
+    (Filters(regions=("特克斯县",), years=(2021, 2024)), "筛选：特克斯县；评价年度 2021、2024年"),
+    (Filters(grades=("优", "差")), "筛选：等级 优、差"),
+])
+def test_filter_sentence(filters, sentence):
+    assert filters.describe() == sentence
+
+
+def test_filter_sql_binds_values_and_never_formats_them():
+    evil = "教育局'; DROP TABLE evaluations; --"
+    sql, params = Filters(depts=(evil,), years=(2023,)).where("e")
+    assert evil not in sql and params["f_depts"] == [evil] and params["f_years"] == [2023]
+    assert Filters().where() == ("TRUE", {})
+    sql, params = Filters(depts=("x",), regions=("r",)).where("b", evaluation_level=False)
+    assert "department" not in sql and "f_depts" not in params
+
+
+def test_filter_sql_injection_attempt_is_literal(store):
+    from perfeval_dash.queries import overview
+    from perfeval_dash.store import connect
+
+    con = connect(store.open())
+    head = overview.headline(con, Filters(depts=("教育局' OR '1'='1",)))
+    assert head["evaluations"] == 0
+    assert con.execute("select count(*) from evaluations").fetchone()[0] == 5
+
+
+def test_share_link_round_trip():
+    f = Filters(depts=("教育局", "民政局"), years=(2023,))
+    link = url_state.share_link("http://127.0.0.1:8501/scores", f, "20260101T000000-abcdef", {"thr": "25"})
+    from urllib.parse import parse_qs, urlparse
+
+    q = parse_qs(urlparse(link).query)
+    assert urlparse(link).path == "/scores"
+    assert q == {"dept": ["教育局", "民政局"], "year": ["2023"], "thr": ["25"], "snap": ["20260101T000000-abcdef"]}
+    assert "region" not in link, "defaults stay out of the URL"
+
+
+def test_unknown_values():
+    assert url_state.unknown_values(["2023", "abc", ""], [2023, 2024]) == ["abc"]
