@@ -289,3 +289,23 @@ def _check_rules(tables: dict[str, pl.DataFrame], limit: int) -> list[Finding]:
 def errors(findings: list[Finding]) -> list[Finding]:
     """Only the findings that block publishing."""
     return [f for f in findings if f.severity == "error"]
+
+
+def contract_markdown() -> str:
+    """The data contract as Markdown tables (pasted into README.md; a test keeps them in agreement)."""
+    out = []
+    for t in TABLES.values():
+        out.append(f"#### `{t.name}` — {t.header}\n\n{t.description}. Key: `{', '.join(t.key)}`.\n")
+        out.append("| column | 中文 | type | unit | required | allowed values | meaning |")
+        out.append("| --- | --- | --- | --- | --- | --- | --- |")
+        for c in t.columns:
+            dtype = c.dtype.__name__ if isinstance(c.dtype, type) else str(c.dtype)
+            allowed = " / ".join(c.allowed) if c.allowed else ""
+            if c.min_value is not None or c.max_value is not None:
+                lo = "" if c.min_value is None else f"≥ {c.min_value:g}"
+                hi = "" if c.max_value is None else f"≤ {c.max_value:g}"
+                allowed = (allowed + " " + " ".join(x for x in (lo, hi) if x)).strip()
+            out.append(f"| `{c.name}` | {c.header} | {dtype} | {c.unit or ''} | {'yes' if c.required else ''} | "
+                       f"{allowed} | {c.description} |")
+        out.append("")
+    return "\n".join(out)

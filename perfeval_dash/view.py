@@ -40,6 +40,7 @@ class Context:
     filters: Filters = field(default_factory=Filters)
     link_extra: dict[str, str] = field(default_factory=dict)  # page parameters for the share link
     link_slot: object = None
+    notice_slot: object = None  # top of the page; notices are drawn there after the page ran
 
     @property
     def pinned_to_older(self) -> bool:
@@ -79,13 +80,13 @@ def notice(text: str) -> None:
         queued.append(text)
 
 
-def _show_notices() -> None:
+def _show_notices(button_key: str) -> None:
     queued = st.session_state.get(_NOTICES, [])
     if not queued:
         return
     for text in queued:
         st.warning(text, icon=":material/info:")
-    if st.button("知道了，关闭提示", key="_dismiss_notices", type="tertiary"):
+    if st.button("知道了，关闭提示", key=button_key, type="tertiary"):
         st.session_state[_NOTICES] = []
         st.rerun()
 
@@ -153,7 +154,9 @@ def page_context() -> Context:
     ctx = st.session_state.get(_CTX)
     if ctx is None:  # the page ran without the frame; let app.py run it
         st.rerun()
-    _show_notices()
+    ctx.notice_slot = st.empty()
+    with ctx.notice_slot.container():  # drawn now (pages may stop early) and again by finish()
+        _show_notices("_dismiss_notices_top")
     if ctx.pinned_to_older:
         _older_snapshot_banner(ctx)
     return ctx
@@ -170,7 +173,10 @@ def _older_snapshot_banner(ctx: Context) -> None:
 
 
 def finish(ctx: Context) -> None:
-    """After the page ran: fill the sidebar's share-link box with the full link of this view."""
+    """After the page ran: redraw the notices at the top, fill the sidebar's share-link box."""
+    if ctx.notice_slot is not None:
+        with ctx.notice_slot.container():  # replaces what page_context drew, adding the page's own notices
+            _show_notices("_dismiss_notices")
     if ctx.snapshot is None or ctx.link_slot is None:
         return
     base = st.context.url or ""

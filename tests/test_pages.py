@@ -174,3 +174,17 @@ def test_unknown_snapshot_falls_back_with_notice(fixture_data):
     assert not at.exception
     assert any("不存在" in w.value for w in at.warning)
     assert metric(at, "评价项数") == "5项"
+
+
+def test_bad_threshold_in_url_is_dropped_with_notice(fixture_data):
+    at = run_page("pages/coverage.py", {"thr": "zz"})
+    assert not at.exception
+    assert at.slider(key="thr").value == 20
+    assert any("zz" in w.value for w in at.warning)
+
+
+def test_notices_show_even_when_the_page_stops(fixture_data):
+    at = run_page("pages/detail.py", {"eval": "no-such-id", "dept": ["不存在局"]})
+    assert not at.exception
+    assert "no-such-id" in at.error[0].value
+    assert any("不存在局" in w.value for w in at.warning)
