@@ -162,13 +162,18 @@ def page_context() -> Context:
     return ctx
 
 
+def use_snapshot(snapshot_id: str) -> None:
+    """Point this session and its URL at a snapshot (e.g. right after publishing it)."""
+    st.session_state[_SNAP] = snapshot_id
+    st.query_params[url_state.SNAPSHOT] = snapshot_id
+
+
 def _older_snapshot_banner(ctx: Context) -> None:
     col1, col2 = st.columns([5, 1], vertical_alignment="center")
     col1.info(f"此链接固定在快照 {ctx.snapshot.id}（数据截至 {fmt.date(ctx.snapshot.as_of)}）。"
               f"已有更新的快照 {ctx.current_id}。", icon=":material/history:")
     if col2.button("切换到最新数据", key="_to_current", type="primary"):
-        st.session_state[_SNAP] = ctx.current_id
-        st.query_params[url_state.SNAPSHOT] = ctx.current_id
+        use_snapshot(ctx.current_id)
         st.rerun()
 
 

@@ -1,0 +1,273 @@
+"""The 数据管理 page: template download, upload with validation report and change preview, publish, snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import polars as pl
+import streamlit as st
+
+from perfeval_dash import changes, importer, template
+from perfeval_dash.changes import ROW
+from perfeval_dash.sheet_layout import TABLE_ORDER, display_table, header_of
+from perfeval_dash.store import Store, StoreError
+from perfeval_dash.workbook_reader import MAX_FILE_BYTES
+
+# Upload and publish in the app are switched on only by the server's operator: start the server with
+# PERFEVAL_EDITOR=1 (or put PERFEVAL_EDITOR = "1" at the top level of .streamlit/secrets.toml, which Streamlit
+# exports to the environment at start-up). Anyone with a link can otherwise only read.
+EDITOR_ENV = "PERFEVAL_EDITOR"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_UPLOAD_GEN = "_admin_upload_gen"
+_RESULT = "_admin_result"
+_PUBLISHED = "_admin_published"
+_HIGHLIGHT = "background-color: #FFF2CC"
+
+
+def editor_enabled() -> bool:
+    """True when the server was started with PERFEVAL_EDITOR=1 (upload and publish allowed)."""
+    return os.environ.get(EDITOR_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def render(store: Store) -> None:
+    """The whole page."""
+    st.title("数据管理")
+    st.caption("下载导入模板 → 填写或粘贴数据 → 上传并查看校验结果与变更预览 → 发布为新的数据快照。"
+               "已发布的快照不会被修改；每次发布都生成一个新快照，可随时比较。")
+    _template_section(store)
+    st.divider()
+    if editor_enabled():
+        _import_section(store)
+    else:
+        _read_only_help(store)
+    st.divider()
+    _snapshots_section(store)
+    _compare_section(store)
+
+
+# ---- template --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False)
+def _template_bytes() -> bytes:
+    return template.build_template()
+
+
+def _template_section(store: Store) -> None:
+    st.subheader("导入模板")
+    st.markdown("模板含 5 个数据工作表（评价结果、维度得分、问题整改、部门预算、评价批次）和逐列说明的「说明」工作表；"
+                "橙色列名为必填，封闭取值的列有下拉选项。问题和维度得分可以用 地区 + 评价年度 + 项目名称 指明所属评价，"
+                "不必自己编号。")
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button("下载空白模板", data=_template_bytes(), file_name=template.TEMPLATE_FILENAME, mime=XLSX_MIME,
+                       key="admin_template", on_click="ignore", icon=":material/download:")
+    sid = store.current_id()
+    if sid:
+        c2.download_button("导出当前数据（模板格式）", data=lambda: template.export_workbook(store.open(sid).read_tables()),
+                           file_name=f"当前数据_{sid}.xlsx", mime=XLSX_MIME, key="admin_export", on_click="ignore",
+                           icon=":material/table_view:", help="可在此基础上修改后重新导入（按编号更新）")
+
+
+def _read_only_help(store: Store) -> None:
+    st.subheader("导入数据")
+    st.info("本服务以只读方式运行：网页上不能上传或发布数据（登录与权限功能上线前，任何拿到链接的人都能打开本页）。",
+            icon=":material/lock:")
+    st.markdown(
+        "请在服务器上用命令行导入：\n\n"
+        "```\n"
+        "python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
+        "python -m perfeval_dash import 填好的文件.xlsx --dry-run  # 只校验、预览变更，不发布\n"
+        "python -m perfeval_dash import 填好的文件.xlsx            # 校验通过后发布为新快照\n"
+        "python -m perfeval_dash import 文件.xlsx --replace-region-year 特克斯县:2024   # 整体替换该地区该年度\n"
+        "```\n"
+        f"如需在网页上导入，管理员可在启动服务时设置环境变量 `{EDITOR_ENV}=1`"
+        f"（例如 `{EDITOR_ENV}=1 streamlit run app.py`），"
+        f"或在服务器的 `.streamlit/secrets.toml` 顶层写 `{EDITOR_ENV} = \"1\"`。")
+
+
+# ---- upload, report, preview, publish ---------------------------------------------------------------
+def _scope_options(store: Store, result: importer.ImportResult | None) -> list[str]:
+    pairs: set[tuple[str, int]] = set()
+    sid = store.current_id()
+    frames = [store.open(sid).read_table("batches")] if sid else []
+    if result is not None:
+        frames += [result.tables[t] for t in ("batches", "evaluations") if t in result.tables]
+    for df in frames:
+        pairs |= {(r, int(y)) for r, y in df.select("region", "eval_year").drop_nulls().unique().iter_rows()}
+    return [f"{r}:{y}" for r, y in sorted(pairs)]
+
+
+def _load(store: Store, upload, scopes: tuple, table: str | None) -> importer.ImportResult:
+    """The import of this upload with these options, computed once per session (reruns reuse it)."""
+    key = (upload.file_id, scopes, table, store.current_id())
+    cache = st.session_state.setdefault(_RESULT, {})
+    if key not in cache:
+        for old in [k for k in cache if k[0] != upload.file_id or k[3] != key[3]]:
+            del cache[old]
+        cache[key] = importer.load_import(store, upload.getvalue(), upload.name, scopes=scopes, table=table)
+    return cache[key]
+
+
+def _import_section(store: Store) -> None:
+    st.subheader("导入数据")
+    published = st.session_state.pop(_PUBLISHED, None)
+    if published:
+        st.success(published, icon=":material/check_circle:")
+    gen = st.session_state.setdefault(_UPLOAD_GEN, 0)
+    upload = st.file_uploader("上传填好的模板（.xlsx）或单张表的 CSV", type=["xlsx", "csv"], key=f"admin_upload_{gen}",
+                              max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
+                              help=f"不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB；CSV 的表头可用中文列名或英文字段名")
+    if upload is None:
+        return
+    table = None
+    if upload.name.lower().endswith(".csv"):
+        choice = st.selectbox("CSV 所属的表", ["自动判断", *[display_table(t) for t in TABLE_ORDER]], key="admin_csv_table")
+        table = None if choice == "自动判断" else choice
+    first = _load(store, upload, (), table)
+    mode = st.radio("导入方式", ["合并更新", "整体替换"], key="admin_mode", horizontal=True,
+                    captions=["编号已存在的行被更新，新行被添加，其他数据不变",
+                              "先删除所选地区、评价年度的全部现有数据，再导入本文件"])
+    scopes: tuple = ()
+    if mode == "整体替换":
+        chosen = st.multiselect("要整体替换的 地区:评价年度", _scope_options(store, first), key="admin_scopes")
+        scopes = tuple((s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in chosen)
+    result = _load(store, upload, scopes, table) if scopes else first
+    as_of = st.date_input("数据截至日期", value=dt.date.today(), key="admin_as_of",
+                          help="新快照的“数据截至”日期，用于判断整改是否逾期")
+    _report(result)
+    if result.refused:
+        return
+    _preview(result)
+    c1, c2, _ = st.columns([1, 1, 4])
+    publish = c1.button("发布为新快照", key="admin_publish", type="primary", disabled=not result.ok,
+                        help=None if result.ok else "有错误，不能发布；请修改文件后重新上传")
+    if c2.button("取消", key="admin_cancel"):
+        _reset_upload()
+        st.rerun()
+    if publish:
+        try:
+            snap = importer.publish_import(store, result, as_of)
+        except StoreError as exc:
+            st.error(str(exc))
+            return
+        _reset_upload()
+        from perfeval_dash.view import use_snapshot  # the frame; imported here to keep render() testable alone
+
+        use_snapshot(snap.id)
+        st.session_state[_PUBLISHED] = (f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"
+                                        f"评价 {snap.row_count('evaluations')} 条，问题 {snap.row_count('problems')} 个）。"
+                                        "本页与其他页面已切换到新快照。")
+        st.rerun()
+
+
+def _reset_upload() -> None:
+    st.session_state[_UPLOAD_GEN] = st.session_state.get(_UPLOAD_GEN, 0) + 1
+    st.session_state.pop(_RESULT, None)
+
+
+def _report(result: importer.ImportResult) -> None:
+    errors, warnings = result.errors, result.warnings
+    if result.refused:
+        st.error(f"无法读取文件「{result.file}」：{result.errors[0].message}", icon=":material/block:")
+        return
+    if errors:
+        st.error(f"发现 {len(errors)} 个错误、{len(warnings)} 个警告。有错误时不能发布；请按下表逐条修改后重新上传。",
+                 icon=":material/error:")
+    elif warnings:
+        st.warning(f"没有错误，有 {len(warnings)} 个警告（不影响发布，请核对）。", icon=":material/warning:")
+    else:
+        st.success("校验通过：没有发现问题。", icon=":material/check_circle:")
+    if result.findings:
+        rows = [f.as_row() for f in sorted(result.findings, key=lambda f: f.severity != "error")]
+        st.dataframe(pl.DataFrame(rows, schema_overrides={"行": pl.Int64}, strict=False), hide_index=True,
+                     width="stretch", key="admin_findings")
+    if result.conversions:
+        with st.expander(f"已转换的写法（{len(result.conversions)} 处）"):
+            st.dataframe(pl.DataFrame([{"工作表": c.sheet, "行": c.row, "列": c.column, "原写法": c.written,
+                                        "读取为": str(c.value)} for c in result.conversions]),
+                         hide_index=True, width="stretch", key="admin_conversions")
+
+
+def _chinese_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
+    cols = ([pl.col(ROW).alias("Excel 行")] if ROW in df.columns else []) + \
+        [pl.col(c).alias(header_of(name, c)) for c in df.columns if c != ROW]
+    return df.select(cols)
+
+
+def _preview(result: importer.ImportResult) -> None:
+    st.markdown("**读取结果**（已按规则换算：金额为万元，日期、等级、状态为标准写法）")
+    names = [t for t in TABLE_ORDER if t in result.tables]
+    for tab, name in zip(st.tabs([f"{display_table(t)}（{result.tables[t].height}）" for t in names]), names):
+        with tab:
+            st.dataframe(_chinese_table(name, result.tables[name]), hide_index=True, width="stretch",
+                         key=f"admin_read_{name}")
+    if result.changes is None:
+        return
+    st.markdown("**变更预览**（与当前快照相比）")
+    st.dataframe(changes.counts_frame(result.changes), hide_index=True, key="admin_counts")
+    for name in TABLE_ORDER:
+        ch = result.changes[name]
+        if ch.values.height:
+            with st.expander(f"{display_table(name)}：{ch.changed_keys.height} 行有修改（{ch.values.height} 个值）"):
+                st.dataframe(ch.values.drop("column"), hide_index=True, width="stretch", key=f"admin_chg_{name}")
+        if ch.removed.height:
+            with st.expander(f"{display_table(name)}：将删除 {ch.removed.height} 行"):
+                st.dataframe(_chinese_table(name, ch.removed), hide_index=True, width="stretch",
+                             key=f"admin_del_{name}")
+
+
+# ---- snapshots -------------------------------------------------------------------------------------
+def _snapshots_section(store: Store) -> None:
+    st.subheader("数据快照")
+    snaps = list(reversed(store.list()))
+    if not snaps:
+        st.info("还没有已发布的快照。")
+        return
+    current = store.current_id()
+    rows = [{"快照": s.id, "当前": "✓" if s.id == current else "", "数据截至": s.manifest["as_of"],
+             "创建时间": s.created_at, "来源文件": "；".join(s.made_from),
+             **{display_table(t): s.row_count(t) for t in TABLE_ORDER},
+             "含模拟数据": "是" if s.has_synthetic else "否", "说明": s.manifest.get("note", "")} for s in snaps]
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch", key="admin_snapshots")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _comparison(root: str, old_id: str, new_id: str) -> changes.SnapshotComparison:
+    store = Store(root)  # snapshots are immutable, so (folder, ids) identifies the result
+    return changes.compare(store.open(old_id).read_tables(), store.open(new_id).read_tables())
+
+
+def _highlight(df: pl.DataFrame):
+    flags = df["得分或等级变化"].to_list()
+    shown = df.drop("得分或等级变化").to_pandas()
+    return shown.style.apply(lambda r: [_HIGHLIGHT if flags[r.name] else ""] * len(r), axis=1)
+
+
+def _compare_section(store: Store) -> None:
+    st.subheader("比较两个快照")
+    ids = list(reversed(store.list_ids()))
+    if len(ids) < 2:
+        st.caption("至少有两个快照时才能比较。")
+        return
+    c1, c2 = st.columns(2)
+    new_id = c1.selectbox("较新的快照", ids, index=0, key="admin_cmp_new")
+    old_id = c2.selectbox("较早的快照", ids, index=1, key="admin_cmp_old")
+    if old_id == new_id:
+        st.caption("请选择两个不同的快照。")
+        return
+    cmp = _comparison(str(store.root), old_id, new_id)
+    st.dataframe(changes.counts_frame(cmp.tables), hide_index=True, key="admin_cmp_counts")
+    st.markdown(f"**评价**：新增 {cmp.evaluations_added.height} 条，删除 {cmp.evaluations_removed.height} 条，"
+                f"修改 {cmp.tables['evaluations'].changed_keys.height} 条"
+                f"（其中得分或等级变化 {cmp.evaluation_changes.filter(pl.col('得分或等级变化'))['评价编号'].n_unique()} 条，"
+                "下表黄色标出）")
+    for label, df, key in (("新增的评价", cmp.evaluations_added, "admin_cmp_added"),
+                           ("删除的评价", cmp.evaluations_removed, "admin_cmp_removed")):
+        if df.height:
+            st.markdown(label)
+            st.dataframe(df, hide_index=True, width="stretch", key=key)
+    if cmp.evaluation_changes.height:
+        st.markdown("修改的评价（逐个值）")
+        st.dataframe(_highlight(cmp.evaluation_changes), hide_index=True, width="stretch", key="admin_cmp_changed")
+    st.markdown(f"**问题整改**：整改状态或整改期限变化 {cmp.problem_changes['问题编号'].n_unique()} 个问题")
+    if cmp.problem_changes.height:
+        st.dataframe(cmp.problem_changes, hide_index=True, width="stretch", key="admin_cmp_problems")

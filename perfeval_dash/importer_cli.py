@@ -1,0 +1,116 @@
+"""The `import` and `template` commands: findings go to stderr; exit 0 published, 1 data errors, 2 unreadable file."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import unicodedata
+from pathlib import Path
+
+from perfeval_dash import importer, parsing, template
+from perfeval_dash.sheet_layout import TABLE_ORDER, display_table
+from perfeval_dash.store import Store
+from perfeval_dash.workbook_reader import MAX_FILE_BYTES
+
+EXIT_OK, EXIT_ERRORS, EXIT_REFUSED = 0, 1, 2
+
+
+def _scope(text: str) -> tuple[str, int]:
+    """'特克斯县:2024' (full-width colon too) -> ('特克斯县', 2024)."""
+    region, sep, year = parsing.normalize(text).rpartition(":")
+    if not sep or not region.strip() or not year.strip().isdigit() or len(year.strip()) != 4:
+        raise argparse.ArgumentTypeError(f"应写成 地区:评价年度，如 特克斯县:2024（收到「{text}」）")
+    return region.strip(), int(year)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return parsing.parse_date(text)
+    except parsing.ParseError as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from exc
+
+
+def _cell(text: object, width: int, left: bool = False) -> str:
+    """Text padded to a display width (CJK characters take two columns in a terminal)."""
+    text = str(text)
+    pad = " " * max(0, width - sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+    return text + pad if left else pad + text
+
+
+def _print_changes(result: importer.ImportResult, limit: int) -> None:
+    print("变更预览（与当前快照相比）：")
+    print("  " + _cell("表", 10, left=True) + "".join(_cell(h, 8) for h in ("新增", "修改", "未变", "删除")))
+    for name in TABLE_ORDER:
+        c = result.changes[name].counts
+        print("  " + _cell(display_table(name), 10, left=True) + "".join(_cell(v, 8) for v in c.values()))
+    for name in TABLE_ORDER:
+        values = result.changes[name].values
+        if values.height:
+            more = f"，只列前 {limit} 个" if values.height > limit else ""
+            print(f"  {display_table(name)} 修改的值（{values.height} 个{more}）：")
+            for r in values.head(limit).iter_rows(named=True):
+                print(f"    {r['键']}  {r['列']}：{r['原值']} → {r['新值']}")
+
+
+def cmd_import(args, store: Store) -> int:
+    path = Path(args.file)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        print(f"错误：{path.name}：文件过大（上限 {MAX_FILE_BYTES // 1048576} MB），请拆分后分批导入", file=sys.stderr)
+        return EXIT_REFUSED
+    result = importer.load_import(store, path.read_bytes(), path.name, scopes=args.replace_region_year,
+                                  table=args.table)
+    for f in sorted(result.findings, key=lambda f: f.severity != "error"):
+        print(str(f), file=sys.stderr)
+    if result.refused:
+        print("文件无法读取，未导入。", file=sys.stderr)
+        return EXIT_REFUSED
+    rows = "，".join(f"{display_table(t)} {df.height} 行" for t, df in result.tables.items())
+    print(f"读取 {result.file}：{rows}")
+    if result.changes is not None:
+        _print_changes(result, args.show_changes)
+    if result.errors:
+        print(f"共 {len(result.errors)} 个错误、{len(result.warnings)} 个警告：未发布，数据保持不变。", file=sys.stderr)
+        return EXIT_ERRORS
+    if args.dry_run:
+        print(f"试运行：校验通过（{len(result.warnings)} 个警告），未发布。")
+        return EXIT_OK
+    snap = importer.publish_import(store, result, args.as_of)
+    print(f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
+          f"问题 {snap.row_count('problems')} 个），已设为当前快照。")
+    return EXIT_OK
+
+
+def cmd_template(args, store: Store) -> int:
+    out = Path(args.out)
+    if args.with_data:
+        data = template.export_workbook(store.open().read_tables())
+    else:
+        data = template.build_template()
+    out.write_bytes(data)
+    print(f"已写出{'含当前数据的' if args.with_data else '空白'}导入模板：{out}")
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    """Add the `import` and `template` subcommands to the CLI's subparsers."""
+    p = sub.add_parser(
+        "import", help="导入 Excel 模板或单表 CSV：校验、预览变更，无错误时发布为新快照",
+        description="读取填好的导入模板（.xlsx）或单张表的 CSV，列出全部问题（工作表、行号、列名、值），"
+                    "显示与当前快照相比的新增/修改/未变行数；没有错误时发布为新快照（原有快照不变）。"
+                    "退出码：0 已发布（或试运行通过），1 数据有错误未发布，2 文件无法读取。",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", metavar="FILE", help=".xlsx 导入模板，或单张表的 .csv（表头用中文列名或英文字段名）")
+    p.add_argument("--dry-run", action="store_true", help="只校验并预览变更，不发布")
+    p.add_argument("--replace-region-year", action="append", type=_scope, default=[], metavar="地区:评价年度",
+                   help="整体替换：先删除该地区该评价年度的全部现有数据再导入（可重复给出）；默认为合并更新")
+    p.add_argument("--as-of", type=_date, default=dt.date.today(), help="新快照的数据截至日期（默认今天）")
+    p.add_argument("--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断")
+    p.add_argument("--show-changes", type=int, default=50, metavar="N", help="每张表最多列出 N 个修改的值（默认 50）")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("template", help="生成导入模板（.xlsx）",
+                       description="写出带「说明」工作表、下拉选项和冻结表头的导入模板。")
+    p.add_argument("out", metavar="OUT.xlsx", help="输出文件路径")
+    p.add_argument("--with-data", action="store_true", help="填入当前快照的全部数据（可修改后重新导入）")
+    p.set_defaults(func=cmd_template)

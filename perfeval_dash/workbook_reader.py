@@ -1,0 +1,250 @@
+"""Reading an uploaded file safely: refuse what is not a readable workbook or CSV, else yield its sheets' cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import openpyxl
+
+from perfeval_dash.sheet_layout import GUIDE_SHEET, TABLE_ORDER, display_table, fields, match_field, table_for_sheet
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # uploads above this are refused
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # an .xlsx whose parts unzip to more than this is refused (zip bomb)
+MAX_ROWS = 200_000  # rows per sheet
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class ImportFinding:
+    """One problem in an imported file: file, sheet, row as Excel shows it, column header, value, message."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+    severity: str = "error"  # "error" blocks publishing, "warning" does not
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet:
+            where.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.column:
+            where.append(f"列「{self.column}」")
+        value = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
+        return f"{'错误' if self.severity == 'error' else '警告'}：{' '.join(where)}{value}：{self.message}"
+
+    def as_row(self) -> dict:
+        """A dict with Chinese keys for tables in the UI."""
+        return {"级别": "错误" if self.severity == "error" else "警告", "文件": self.file, "工作表": self.sheet or "",
+                "行": self.row, "列": self.column or "", "值": "" if self.value is None else str(self.value),
+                "说明": self.message}
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read; `finding` says why, in Chinese."""
+
+    def __init__(self, finding: ImportFinding):
+        self.finding = finding
+        super().__init__(str(finding))
+
+
+@dataclass
+class RawSheet:
+    """The cells of one sheet (or CSV file): which table it holds, its header row, its data rows."""
+
+    name: str
+    table: str | None
+    header_row: int = 1
+    headers: list[tuple[int, str]] = field(default_factory=list)  # (0-based column index, header text)
+    rows: list[tuple[int, tuple]] = field(default_factory=list)  # (Excel row number, cell values)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> formula without value
+
+
+@dataclass
+class RawFile:
+    """What was read from a file: its sheets and the findings made while reading."""
+
+    name: str
+    kind: str  # "xlsx" or "csv"
+    sheets: list[RawSheet]
+    findings: list[ImportFinding]
+
+
+def _refuse(name: str, message: str, sheet: str | None = None) -> FileRefused:
+    return FileRefused(ImportFinding(name, sheet, None, None, None, message))
+
+
+def read_file(data: bytes, filename: str, table: str | None = None) -> RawFile:
+    """The sheets of an .xlsx workbook or a one-table .csv file; FileRefused when it cannot be read at all."""
+    name = PurePath(filename).name or "上传文件"
+    suffix = PurePath(name).suffix.lower()
+    if len(data) > MAX_FILE_BYTES:
+        raise _refuse(name, f"文件过大（{len(data) / 1048576:.1f} MB），上限为 {MAX_FILE_BYTES // 1048576} MB；"
+                            "请拆分后分批导入")
+    if not data:
+        raise _refuse(name, "文件是空的（0 字节）")
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_MARK in data:
+            raise _refuse(name, "工作簿设置了打开密码（已加密），无法读取；请在 Excel 中取消密码后另存再上传")
+        raise _refuse(name, "这是旧版 Excel 97-2003（.xls）文件，不支持；请在 Excel 中另存为 .xlsx 后上传")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data, name)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(data, name, table)
+    if suffix in (".xlsx", ".xlsm"):
+        raise _refuse(name, "文件不是有效的 .xlsx 工作簿（可能已损坏，或只是改了扩展名）")
+    raise _refuse(name, "不支持的文件类型：请上传 .xlsx 工作簿（可下载模板）或单张表的 .csv 文件")
+
+
+# ---- xlsx ------------------------------------------------------------------------------------------
+def _open_workbooks(data: bytes, name: str):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
+                raise _refuse(name, "工作簿解压后过大，拒绝读取")
+            if z.testzip() is not None:
+                raise _refuse(name, "工作簿已损坏（压缩包校验失败），请在 Excel 中重新保存后上传")
+            if "xl/workbook.xml" not in z.namelist():
+                raise _refuse(name, "文件是压缩包，但不是 Excel 工作簿（.xlsx）")
+            has_formulas = any(re.search(rb"<(?:\w+:)?f[ >/]", z.read(n)) for n in z.namelist()
+                               if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # a second pass, only when some cell holds a formula, tells formulas without a stored result from blanks
+        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas \
+            else None
+    except FileRefused:
+        raise
+    except Exception as exc:  # zipfile, XML and openpyxl errors alike mean a damaged file
+        raise _refuse(name, f"工作簿已损坏或格式不正确，无法读取（{type(exc).__name__}）；"
+                            "请在 Excel 中打开并另存为 .xlsx 后重试") from exc
+    return values, formulas
+
+
+def _read_xlsx(data: bytes, name: str) -> RawFile:
+    values, formulas = _open_workbooks(data, name)
+    sheets: list[RawSheet] = []
+    findings: list[ImportFinding] = []
+    try:
+        for i, ws_v in enumerate(values.worksheets):
+            ws_f = formulas.worksheets[i] if formulas is not None else None
+            title = ws_v.title
+            if title.strip() == GUIDE_SHEET:
+                continue
+            sheet = RawSheet(title, table_for_sheet(title))
+            try:
+                grid = _sheet_rows(ws_v, ws_f, sheet, name)
+            except FileRefused:
+                raise
+            except Exception as exc:
+                raise _refuse(name, f"工作表内容损坏，无法读取（{type(exc).__name__}）", sheet=title) from exc
+            _split_header(sheet, grid)
+            headers = dict(sheet.headers)
+            findings += [ImportFinding(name, title, r, headers.get(j), text,
+                                       "单元格是公式，但文件中没有保存计算结果；请在 Excel 中打开并保存，"
+                                       "或把公式粘贴为数值后再上传")
+                         for (r, j), text in sorted(sheet.formulas.items())]
+            sheets.append(sheet)
+    finally:
+        values.close()
+        if formulas is not None:
+            formulas.close()
+    return RawFile(name, "xlsx", sheets, findings)
+
+
+def _sheet_rows(ws_v, ws_f, sheet: RawSheet, name: str) -> list[tuple[int, tuple]]:
+    grid: list[tuple[int, tuple]] = []
+    formula_rows = ws_f.iter_rows() if ws_f is not None else iter(())
+    for r, row_v in enumerate(ws_v.iter_rows(values_only=True), start=1):
+        if r > MAX_ROWS + 20:
+            raise _refuse(name, f"行数超过上限 {MAX_ROWS}，请拆分后分批导入", sheet=sheet.name)
+        cells = list(row_v)
+        for j, cell in enumerate(next(formula_rows, ())):
+            if getattr(cell, "data_type", None) == "f" and j < len(cells) and cells[j] is None:
+                sheet.formulas[(r, j)] = str(cell.value)
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in cells):
+            grid.append((r, tuple(cells)))
+    return grid
+
+
+def _split_header(sheet: RawSheet, grid: list[tuple[int, tuple]]) -> None:
+    """Find the header row (the first of the first 10 rows naming known columns) and keep the rows below it."""
+    if not grid:
+        return
+    header_at = 0
+    if sheet.table is not None:
+        for i, (_, cells) in enumerate(grid[:10]):
+            hits = sum(1 for c in cells if c is not None and match_field(sheet.table, c) is not None)
+            if hits >= min(2, len(fields(sheet.table))):
+                header_at = i
+                break
+    sheet.header_row, header = grid[header_at]
+    sheet.headers = [(j, str(h).strip()) for j, h in enumerate(header) if h is not None and str(h).strip()]
+    sheet.rows = grid[header_at + 1:]
+    sheet.formulas = {(r, j): t for (r, j), t in sheet.formulas.items() if r > sheet.header_row}
+
+
+# ---- csv -------------------------------------------------------------------------------------------
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _refuse(name, "文件不是文本 CSV（含二进制内容）；请上传 .xlsx 工作簿或 CSV 文本")
+    for enc in ("utf-8-sig", "utf-16", "gb18030"):
+        if enc == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise _refuse(name, "无法识别 CSV 的文字编码；请另存为“CSV UTF-8（逗号分隔）”后上传")
+
+
+def _csv_table(name: str, header: list[str], table: str | None) -> str:
+    if table is not None:
+        resolved = table_for_sheet(table)
+        if resolved is None:
+            raise _refuse(name, f"未知的表「{table}」")
+        return resolved
+    by_name = table_for_sheet(PurePath(name).stem)
+    if by_name is not None:
+        return by_name
+    scores = {}
+    for t in TABLE_ORDER:
+        flds = fields(t)
+        hits = {f.name for h in header if (f := match_field(t, h)) is not None}
+        required = {f.name for f in flds if f.required}
+        if required <= hits:
+            scores[t] = len(hits) / len(flds)
+    best = sorted(scores.items(), key=lambda kv: -kv[1])
+    if not best or (len(best) > 1 and best[0][1] == best[1][1]):
+        raise _refuse(name, "无法判断这个 CSV 属于哪张表；请把文件命名为表名（如 问题整改.csv），"
+                            "或指明所属的表（网页上选“CSV 所属的表”，命令行用 --table）")
+    return best[0][0]
+
+
+def _read_csv(data: bytes, name: str, table: str | None) -> RawFile:
+    text = _decode(data, name)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _refuse(name, f"CSV 格式错误：{exc}") from exc
+    if len(records) > MAX_ROWS + 1:
+        raise _refuse(name, f"行数超过上限 {MAX_ROWS}，请拆分后分批导入")
+    grid = [(i, tuple(rec)) for i, rec in enumerate(records, start=1) if any(c.strip() for c in rec)]
+    if not grid:
+        raise _refuse(name, "CSV 文件没有内容")
+    header = [h.strip() for h in grid[0][1]]
+    resolved = _csv_table(name, header, table)
+    sheet = RawSheet(display_table(resolved), resolved)
+    _split_header(sheet, grid)
+    return RawFile(name, "csv", [sheet], [])

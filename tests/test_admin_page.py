@@ -1,0 +1,90 @@
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fixtures import fixture_tables
+from perfeval_dash import admin_page, template
+
+REPO = Path(__file__).resolve().parent.parent
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def app(store, tmp_path):
+    """An AppTest running admin_page.render on the fixture store."""
+    script = tmp_path / "admin_app.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from perfeval_dash import admin_page\n"
+        "from perfeval_dash.store import Store\n"
+        f"admin_page.render(Store({str(store.root)!r}))\n", encoding="utf-8")
+    return AppTest.from_file(str(script), default_timeout=30)
+
+
+def edited(sheet, row, header, value) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(template.export_workbook(fixture_tables())))
+    ws = wb[sheet]
+    ws.cell(row=row, column=[c.value for c in ws[1]].index(header) + 1, value=value)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def table_with(at, *columns):
+    """The first st.dataframe whose columns include all of `columns` (a Styler's data when styled)."""
+    for d in at.dataframe:
+        df = d.value.data if hasattr(d.value, "data") else d.value
+        if set(columns) <= set(df.columns):
+            return df
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [m.value for m in at.info] + [m.value for m in at.caption])
+
+
+def test_read_only_without_the_editor_setting_explains_the_cli(app, monkeypatch):
+    monkeypatch.delenv(admin_page.EDITOR_ENV, raising=False)
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "数据管理"
+    assert len(at.file_uploader) == 0 and not [b for b in at.button if b.key == "admin_publish"]
+    shown = texts(at)
+    assert "只读" in shown and "python -m perfeval_dash import" in shown and admin_page.EDITOR_ENV in shown
+    assert [d.label for d in at.get("download_button")][:2] == ["下载空白模板", "导出当前数据（模板格式）"]
+    snapshots = table_with(at, "快照", "来源文件")
+    assert list(snapshots["评价结果"]) == [5] and list(snapshots["当前"]) == ["✓"]
+
+
+def test_editor_mode_uploads_reports_and_publishes(app, store, monkeypatch):
+    monkeypatch.setenv(admin_page.EDITOR_ENV, "1")
+    at = app.run()
+    assert not at.exception and len(at.file_uploader) == 1
+
+    at.file_uploader[0].set_value(("坏.xlsx", edited("评价结果", 3, "评价得分", "九十"), XLSX))
+    at.run()
+    assert not at.exception
+    assert "1 个错误" in at.error[0].value
+    findings = table_with(at, "级别", "工作表", "说明")
+    assert findings.iloc[0][["工作表", "行", "列", "值"]].tolist() == ["评价结果", 3, "评价得分", "九十"]
+    assert at.button(key="admin_publish").disabled
+
+    at.file_uploader[0].set_value(("好.xlsx", edited("评价结果", 3, "评价得分", "91分"), XLSX))
+    at.run()
+    assert not at.exception and not at.error
+    counts = table_with(at, "表", "新增", "修改")
+    assert counts[counts["表"] == "评价结果"][["新增", "修改", "未变"]].values.tolist() == [[0, 1, 4]]
+    assert not at.button(key="admin_publish").disabled
+    first = store.current_id()
+    at.button(key="admin_publish").click().run()
+    assert not at.exception
+    assert store.current_id() != first and len(store.list_ids()) == 2
+    assert "已发布新快照" in at.success[0].value
+
+    # two snapshots now: the comparison shows the score change, flagged
+    changed = table_with(at, "评价编号", "原值", "新值")
+    assert changed[["评价编号", "列", "原值", "新值"]].values.tolist() == [["t-2023-02", "评价得分", "85.5", "91.0"]]
