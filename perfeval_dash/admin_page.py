@@ -71,17 +71,15 @@ def _read_only_help(store: Store) -> None:
     st.subheader("导入数据")
     st.info("本服务以只读方式运行：网页上不能上传或发布数据（登录与权限功能上线前，任何拿到链接的人都能打开本页）。",
             icon=":material/lock:")
-    st.markdown(
-        "请在服务器上用命令行导入：\n\n"
-        "```\n"
-        "python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
-        "python -m perfeval_dash import 填好的文件.xlsx --dry-run  # 只校验、预览变更，不发布\n"
-        "python -m perfeval_dash import 填好的文件.xlsx            # 校验通过后发布为新快照\n"
-        "python -m perfeval_dash import 文件.xlsx --replace-region-year 特克斯县:2024   # 整体替换该地区该年度\n"
-        "```\n"
-        f"如需在网页上导入，管理员可在启动服务时设置环境变量 `{EDITOR_ENV}=1`"
-        f"（例如 `{EDITOR_ENV}=1 streamlit run app.py`），"
-        f"或在服务器的 `.streamlit/secrets.toml` 顶层写 `{EDITOR_ENV} = \"1\"`。")
+    st.markdown("请在服务器上用命令行导入：")
+    st.code("python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
+            "python -m perfeval_dash import 填好的文件.xlsx --dry-run  # 只校验、预览变更，不发布\n"
+            "python -m perfeval_dash import 填好的文件.xlsx            # 校验通过后发布为新快照\n"
+            "python -m perfeval_dash import 文件.xlsx --replace-region-year 特克斯县:2024   # 整体替换该地区该年度",
+            language="bash")
+    st.markdown(f"如需在网页上导入，管理员可在启动服务时设置环境变量 `{EDITOR_ENV}=1`"
+                f"（例如 `{EDITOR_ENV}=1 streamlit run app.py`），"
+                f"或在服务器的 `.streamlit/secrets.toml` 顶层写 `{EDITOR_ENV} = \"1\"`。")
 
 
 # ---- upload, report, preview, publish ---------------------------------------------------------------

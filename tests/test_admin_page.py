@@ -44,7 +44,8 @@ def table_with(at, *columns):
 
 
 def texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [m.value for m in at.info] + [m.value for m in at.caption])
+    return "\n".join([m.value for m in at.markdown] + [m.value for m in at.info] + [m.value for m in at.caption]
+                     + [c.value for c in at.code])
 
 
 def test_read_only_without_the_editor_setting_explains_the_cli(app, monkeypatch):
