@@ -28,15 +28,16 @@ view.metric_row([
     ("平均得分", fmt.score(head["avg_score"]), "各项评价总分的算术平均"),
     ("等级为优", f"{share('n_you')}", f"优 {head['n_you']} 项、良 {head['n_liang']} 项、中 {head['n_zhong']} 项、差 "
                                         f"{head['n_cha']} 项（按公布等级）"),
-    ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
-     f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
 ])
 view.metric_row([
-    ("覆盖率未达标部门", fmt.count(below, "个"),
-     f"按预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}；另有 {unknown} 个部门无预算总额、覆盖率未知"),
+    ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
+     f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
+    ("覆盖率未达标部门", fmt.count(below, "个") + (f"（未知{unknown}）" if unknown else ""),
+     f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}；"
+     f"“未知”为有评价但没有预算总额的部门·年度，不计为未达标"),
     ("未完成整改问题", fmt.count(prob["open"], "个"), f"有整改记录的 {prob['tracked']} 个问题中尚未整改完成的"),
     ("逾期问题", fmt.count(prob["overdue"], "个"), f"未完成且整改期限早于数据截至日 {fmt.date(as_of)}"),
-    ("整改完成率", fmt.pct(prob["rate"]), "已整改（含已销号）÷ 有整改记录的问题"),
+    ("整改完成率", fmt.pct(prob["rate"]), "已整改（含已销号）÷ 有整改记录的问题；公布报告未给出整改情况的问题不计入"),
 ])
 if n == 0:
     st.info("当前筛选条件下没有评价记录。")
