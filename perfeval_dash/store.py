@@ -253,7 +253,10 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
 
     The views live in one in-memory database per snapshot; each call returns a new cursor on it, so
     no connection object is ever shared between threads. Paths come from the store, never from users.
+    The first call for a snapshot also builds its derived tables (queries/derived.py) in that database.
     """
+    from perfeval_dash.queries import derived
+
     with _BASES_LOCK:
         base = _BASES.get(snapshot.path)
         if base is None:
@@ -261,5 +264,6 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
             for name in schema.TABLES:
                 base.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
                              f"{_sql_string(str(snapshot.table_path(name)))})")
+            derived.build(base)
             _BASES[snapshot.path] = base
         return base.cursor()

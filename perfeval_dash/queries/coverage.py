@@ -7,7 +7,7 @@ import polars as pl
 
 from perfeval_dash.filters import Filters
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.staging import evaluations_cte
+from perfeval_dash.queries.staging import cube_cte
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) -> pl.DataFrame:
@@ -16,20 +16,20 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     Year filters mean the budget year here. A 部门整体 evaluation counts its department as 100% covered;
     no budget total on file → status 未知 (ratio NULL, never 0%); a budget with no evaluation → 0%.
     """
-    ev, params = evaluations_cte(f, year_col="budget_year")
+    c, params = cube_cte(f, year_col="budget_year")
     budget_where, budget_params = f.where("b", year_col="budget_year", evaluation_level=False)
     dept_filter = "AND b.department = ANY($f_depts)" if f.depts else ""
     params = params | budget_params | {"thr": threshold}
     return fetch(con, f"""
-    WITH {ev},
+    WITH {c},
     evaluated AS (
         SELECT region, budget_year, department,
-               count(*) AS evaluations,
+               sum(evaluations) AS evaluations,
                coalesce(sum(amount_wan), 0) AS evaluated_wan,
-               count(*) FILTER (WHERE amount_from_budget) AS from_budget,
+               sum(from_budget) AS from_budget,
                bool_or(eval_type = '部门整体') AS whole_department,
                bool_or(synthetic) AS synthetic
-        FROM ev GROUP BY ALL
+        FROM c GROUP BY ALL
     ),
     budgets AS (
         SELECT b.region, b.budget_year, b.department, b.project_budget_wan, b.synthetic

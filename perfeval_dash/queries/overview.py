@@ -7,28 +7,28 @@ import polars as pl
 
 from perfeval_dash.filters import Filters
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.staging import evaluations_cte
+from perfeval_dash.queries.staging import cube_cte
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     """One row of headline figures: counts, funds (and how many used the budget fallback), score, grades."""
-    ev, params = evaluations_cte(f)
+    c, params = cube_cte(f)
     df = fetch(con, f"""
-    WITH {ev},
+    WITH {c},
     final AS (
-        SELECT count(*) AS evaluations,
+        SELECT coalesce(sum(evaluations), 0)::BIGINT AS evaluations,
                sum(amount_wan) AS amount_wan,
-               count(*) FILTER (WHERE amount_from_budget) AS amount_from_budget,
-               count(*) FILTER (WHERE amount_wan IS NULL) AS amount_missing,
-               avg(score) AS avg_score,
-               count(*) FILTER (WHERE grade = '优') AS n_you,
-               count(*) FILTER (WHERE grade = '良') AS n_liang,
-               count(*) FILTER (WHERE grade = '中') AS n_zhong,
-               count(*) FILTER (WHERE grade = '差') AS n_cha,
+               coalesce(sum(from_budget), 0)::BIGINT AS amount_from_budget,
+               coalesce(sum(amount_missing), 0)::BIGINT AS amount_missing,
+               CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
+               coalesce(sum(evaluations) FILTER (WHERE grade = '优'), 0)::BIGINT AS n_you,
+               coalesce(sum(evaluations) FILTER (WHERE grade = '良'), 0)::BIGINT AS n_liang,
+               coalesce(sum(evaluations) FILTER (WHERE grade = '中'), 0)::BIGINT AS n_zhong,
+               coalesce(sum(evaluations) FILTER (WHERE grade = '差'), 0)::BIGINT AS n_cha,
                count(DISTINCT department) AS departments,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
-        FROM ev
+        FROM c
     )
     SELECT * FROM final""", params)
     row = df.row(0, named=True)
@@ -37,13 +37,13 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
 
 def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Evaluations and amount per grade, in band order (优 良 中 差), zero rows kept."""
-    ev, params = evaluations_cte(f)
+    c, params = cube_cte(f)
     return fetch(con, f"""
-    WITH {ev},
+    WITH {c},
     grades AS (SELECT * FROM (VALUES ('优', 1), ('良', 2), ('中', 3), ('差', 4)) g(grade, ord)),
     final AS (
-        SELECT g.grade, count(ev.eval_id) AS evaluations, coalesce(sum(ev.amount_wan), 0) AS amount_wan
-        FROM grades g LEFT JOIN ev ON ev.grade = g.grade
+        SELECT g.grade, coalesce(sum(c.evaluations), 0) AS evaluations, coalesce(sum(c.amount_wan), 0) AS amount_wan
+        FROM grades g LEFT JOIN c ON c.grade = g.grade
         GROUP BY g.grade, g.ord ORDER BY g.ord
     )
     SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
@@ -51,13 +51,14 @@ def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFra
 
 def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Per evaluation year: evaluations, evaluated funds, average score and share graded 优."""
-    ev, params = evaluations_cte(f)
+    c, params = cube_cte(f)
     return fetch(con, f"""
-    WITH {ev},
+    WITH {c},
     final AS (
-        SELECT eval_year, count(*) AS evaluations, sum(amount_wan) AS amount_wan,
-               avg(score) AS avg_score, avg(CASE WHEN grade = '优' THEN 1.0 ELSE 0.0 END) AS share_you
-        FROM ev GROUP BY eval_year ORDER BY eval_year
+        SELECT eval_year, sum(evaluations) AS evaluations, sum(amount_wan) AS amount_wan,
+               CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
+               coalesce(sum(evaluations) FILTER (WHERE grade = '优'), 0) / sum(evaluations) AS share_you
+        FROM c GROUP BY eval_year ORDER BY eval_year
     )
     SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
 
@@ -67,9 +68,8 @@ def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     where, params = f.where("b", evaluation_level=False)
     return fetch(con, f"""
     WITH per_eval AS (
-        SELECT region, eval_year, count(*) AS evaluations,
-               sum(coalesce(evaluated_wan, budget_wan)) AS sum_amount_wan
-        FROM evaluations GROUP BY region, eval_year
+        SELECT region, eval_year, sum(evaluations)::BIGINT AS evaluations, sum(amount_wan) AS sum_amount_wan
+        FROM eval_cube GROUP BY region, eval_year
     ),
     final AS (
         SELECT b.region, b.eval_year, b.budget_year, b.title, b.evaluated_total_wan,

@@ -9,19 +9,20 @@ import polars as pl
 
 from perfeval_dash.filters import Filters
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.staging import problems_cte
+from perfeval_dash.queries.derived import STATUS_NAME
+from perfeval_dash.queries.staging import problem_facts_cte
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
     """All problems, tracked (with a follow-up), done, open, overdue, batch-level; and the 整改完成率."""
-    pr, params = problems_cte(f, as_of)
+    pr, params = problem_facts_cte(f, as_of)
     row = fetch(con, f"""
     WITH {pr},
     final AS (
         SELECT count(*) AS problems,
                count(*) FILTER (WHERE tracked) AS tracked,
                count(*) FILTER (WHERE done) AS done,
-               count(*) FILTER (WHERE tracked AND NOT done) AS open,
+               count(*) FILTER (WHERE open) AS open,
                count(*) FILTER (WHERE overdue) AS overdue,
                count(*) FILTER (WHERE batch_level) AS batch_level,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic
@@ -35,13 +36,11 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
 
 def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Problems per category and status ('无整改记录' where no follow-up exists)."""
-    pr, params = problems_cte(f, as_of)
+    pr, params = problem_facts_cte(f, as_of)
     return fetch(con, f"""
     WITH {pr},
-    counted AS (
-        SELECT category, coalesce(status, '无整改记录') AS status, count(*) AS problems
-        FROM pr GROUP BY category, coalesce(status, '无整改记录')
-    ),
+    coded AS (SELECT category, status_code, count(*) AS problems FROM pr GROUP BY ALL),
+    counted AS (SELECT category, coalesce({STATUS_NAME}, '无整改记录') AS status, problems FROM coded),
     final AS (
         SELECT * FROM counted
         ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status
@@ -51,18 +50,23 @@ def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Per department: problems, tracked, done, open, overdue and 整改完成率 (done ÷ tracked)."""
-    pr, params = problems_cte(f, as_of)
+    pr, params = problem_facts_cte(f, as_of)
     return fetch(con, f"""
     WITH {pr},
-    final AS (
-        SELECT region, coalesce(department, '（整批共性问题）') AS department,
-               count(*) AS problems, count(*) FILTER (WHERE tracked) AS tracked,
-               count(*) FILTER (WHERE done) AS done, count(*) FILTER (WHERE tracked AND NOT done) AS open,
-               count(*) FILTER (WHERE overdue) AS overdue,
-               CASE WHEN count(*) FILTER (WHERE tracked) > 0
-                    THEN count(*) FILTER (WHERE done) / count(*) FILTER (WHERE tracked) END AS rate,
-               bool_or(synthetic) AS synthetic
+    per_group AS (                                  -- narrow integer keys first, names after
+        SELECT bid, gid, count(*) AS problems, count(*) FILTER (WHERE tracked) AS tracked,
+               count(*) FILTER (WHERE done) AS done, count(*) FILTER (WHERE open) AS open,
+               count(*) FILTER (WHERE overdue) AS overdue, bool_or(synthetic) AS synthetic
         FROM pr GROUP BY ALL
+    ),
+    final AS (
+        SELECT b.region, coalesce(c.department, '（整批共性问题）') AS department,
+               sum(g.problems) AS problems, sum(g.tracked) AS tracked, sum(g.done) AS done, sum(g.open) AS open,
+               sum(g.overdue) AS overdue,
+               CASE WHEN sum(g.tracked) > 0 THEN sum(g.done) / sum(g.tracked) END AS rate,
+               bool_or(g.synthetic) AS synthetic
+        FROM per_group g JOIN problem_batches b USING (bid) LEFT JOIN eval_cube c USING (gid)
+        GROUP BY ALL
         ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department
     )
     SELECT * FROM final""", params).with_columns(
@@ -71,16 +75,22 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
 
 def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = 1000) -> tuple[pl.DataFrame, int]:
     """Overdue problems, most days overdue first (top `limit`), and how many there are in all."""
-    pr, params = problems_cte(f, as_of)
+    pr, params = problem_facts_cte(f, as_of)
     df = fetch(con, f"""
     WITH {pr},
+    late AS (SELECT problem_id, due_date FROM pr WHERE overdue),
+    -- most days overdue first = earliest deadline first; text columns are read for these rows only
+    top AS (SELECT problem_id FROM late ORDER BY due_date, problem_id LIMIT $limit),
+    rows AS (SELECT p.* FROM problems p SEMI JOIN top USING (problem_id)),
     final AS (
-        SELECT problem_id, eval_id, region, eval_year, department, project_name, category, description,
-               responsible_unit, due_date, status, days_past_due AS days_overdue, batch_level, synthetic,
-               count(*) OVER () AS total
-        FROM pr WHERE overdue
-        ORDER BY days_past_due DESC, problem_id
-        LIMIT $limit
+        SELECT p.problem_id, p.eval_id, p.region, p.eval_year, e.department, e.project_name, p.category,
+               p.description, p.responsible_unit, p.due_date, p.status,
+               date_diff('day', p.due_date, $as_of) AS days_overdue, p.eval_id IS NULL AS batch_level, p.synthetic,
+               (SELECT count(*) FROM late) AS total
+        FROM rows p
+        LEFT JOIN (SELECT eval_id, department, project_name FROM eval_facts JOIN eval_cube USING (gid)
+                   WHERE eval_id IN (SELECT eval_id FROM rows)) e ON e.eval_id = p.eval_id
+        ORDER BY days_overdue DESC, p.problem_id
     )
     SELECT * FROM final""", params | {"limit": limit})
     total = int(df["total"][0]) if df.height else 0
@@ -89,13 +99,14 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
 
 def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Problems stated for a whole batch (region + year), not for one evaluation."""
-    pr, params = problems_cte(f, as_of)
+    pr, params = problem_facts_cte(f, as_of)
     return fetch(con, f"""
     WITH {pr},
+    batch AS (SELECT problem_id FROM pr WHERE batch_level),
     final AS (
         SELECT problem_id, region, eval_year, category, description, recommendation,
                status, due_date, source, synthetic
-        FROM pr WHERE batch_level
+        FROM problems SEMI JOIN batch USING (problem_id)
         ORDER BY synthetic, region, eval_year DESC, problem_id
         LIMIT 1000
     )

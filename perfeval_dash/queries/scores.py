@@ -8,14 +8,14 @@ import polars as pl
 from perfeval_dash.filters import Filters
 from perfeval_dash.metrics import BAND_EDGES
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.staging import evaluations_cte
+from perfeval_dash.queries.staging import cube_cte, facts_cte
 
 _GROUP_COLUMNS = {"department": "department", "eval_type": "eval_type"}
 
 
 def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0) -> pl.DataFrame:
     """Counts per score bin and grade (bins of `bin_width` points; the last bin includes 100)."""
-    ev, params = evaluations_cte(f)
+    ev, params = facts_cte(f)
     return fetch(con, f"""
     WITH {ev},
     binned AS (
@@ -30,7 +30,7 @@ def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0
 def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
     """Five-number summary of scores per group (`department` or `eval_type`), largest groups first."""
     col = _GROUP_COLUMNS[by]  # a code constant chosen from a fixed map, never user text
-    ev, params = evaluations_cte(f)
+    ev, params = facts_cte(f)
     return fetch(con, f"""
     WITH {ev},
     final AS (
@@ -46,14 +46,13 @@ def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
 
 def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Average 得分率 (dimension score ÷ weight) per dimension name, with how many evaluations report it."""
-    ev, params = evaluations_cte(f)
+    c, params = cube_cte(f)
     return fetch(con, f"""
-    WITH {ev},
+    WITH {c},
     final AS (
-        SELECT d.dimension, count(*) AS evaluations, avg(d.weight) AS avg_weight,
-               avg(d.score / d.weight) AS rate
-        FROM dimension_scores d JOIN ev USING (eval_id)
-        WHERE d.weight > 0
+        SELECT d.dimension, sum(d.evaluations) AS evaluations, sum(d.weight_sum) / sum(d.evaluations) AS avg_weight,
+               sum(d.rate_sum) / sum(d.evaluations) AS rate
+        FROM dim_cube d JOIN c USING (gid)
         GROUP BY d.dimension
         ORDER BY evaluations DESC, d.dimension
     )
@@ -62,10 +61,13 @@ def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 
 def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
     """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
-    ev, params = evaluations_cte(f)
+    ev, params = facts_cte(f)
     edges = list(BAND_EDGES)
     df = fetch(con, f"""
     WITH {ev},
+    scored AS (SELECT * FROM ev WHERE score IS NOT NULL),
+    -- the top rows by score are enough: a row's rank counts only rows scoring higher, all of them in the top
+    top AS (SELECT * FROM scored ORDER BY score DESC, eval_id LIMIT $limit),
     final AS (
         SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department,
                project_name, eval_type, score, grade,
@@ -73,10 +75,9 @@ def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> tupl
                     ELSE '差' END AS computed_grade,
                list_min(list_transform($edges, lambda x: abs(score - x))) <= 1 AS near_edge,
                amount_wan, amount_from_budget, synthetic,
-               count(*) OVER () AS total
-        FROM ev WHERE score IS NOT NULL
+               (SELECT count(*) FROM scored) AS total
+        FROM top
         ORDER BY score DESC, eval_id
-        LIMIT $limit
     )
     SELECT * FROM final""", params | {"edges": edges, "limit": limit})
     total = int(df["total"][0]) if df.height else 0

@@ -1,0 +1,74 @@
+"""What each page computes, through the app's own query functions, exactly as the page scripts call them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import duckdb
+
+from perfeval_dash.bench.states import State
+from perfeval_dash.metrics import DEFAULT_COVERAGE_THRESHOLD
+from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
+
+PAGES = ("overview", "scores", "coverage", "problems", "detail")
+THR = DEFAULT_COVERAGE_THRESHOLD
+
+
+class Timed(dict):
+    """A dict of figures that also records how long each took (seconds) in `.times`."""
+
+    def __init__(self):
+        super().__init__()
+        self.times: dict[str, float] = {}
+
+    def add(self, name: str, fn, *args):
+        t0 = time.perf_counter()
+        self[name] = value = fn(*args)
+        self.times[name] = time.perf_counter() - t0
+        return value
+
+
+def frame(out: Timed, con, s: State) -> None:
+    """The sidebar's option lists (view.frame runs these on every page run)."""
+    out.add("regions", options.regions, con)
+    out.add("years", options.years, con)
+    out.add("departments", options.departments, con, [])
+    out.add("departments_in_regions", options.departments, con, list(s.filters.regions))
+
+
+def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) -> Timed:
+    """All figures one page run computes (sidebar options included), keyed by figure name."""
+    f, out = s.filters, Timed()
+    frame(out, con, s)
+    if name == "overview":
+        head = out.add("headline", overview.headline, con, f)
+        out.add("coverage", coverage.by_department, con, f, THR)
+        out.add("problem_totals", problems.totals, con, f, as_of)
+        if head["evaluations"]:
+            out.add("grade_distribution", overview.grade_distribution, con, f)
+            out.add("trend", overview.trend, con, f)
+        out.add("batches", overview.batches, con, f)
+    elif name == "scores":
+        if out.add("headline", overview.headline, con, f)["evaluations"]:
+            out.add("histogram", scores.histogram, con, f)
+            out.add("spread_department", scores.spread, con, f, "department")
+            out.add("spread_type", scores.spread, con, f, "eval_type")
+            out.add("dimension_rates", scores.dimension_rates, con, f)
+            out.add("ranked", scores.ranked, con, f)
+    elif name == "coverage":
+        rows = out.add("coverage", coverage.by_department, con, f, THR)
+        out.add("coverage_regions", coverage.summarize, rows)
+    elif name == "problems":
+        if out.add("problem_totals", problems.totals, con, f, as_of)["problems"]:
+            out.add("by_category", problems.by_category, con, f, as_of)
+            out.add("by_department", problems.by_department, con, f, as_of)
+            out.add("overdue", problems.overdue, con, f, as_of)
+            out.add("batch_level", problems.batch_level, con, f, as_of)
+    elif name == "detail":
+        ev = out.add("evaluation", detail.evaluation, con, s.eval_id)
+        if ev is not None:
+            out.add("dimensions", detail.dimensions, con, s.eval_id)
+            out.add("problems", detail.problems, con, s.eval_id, as_of)
+            out.add("batch", detail.batch, con, ev["region"], ev["eval_year"])
+    return out

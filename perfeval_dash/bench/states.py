@@ -1,0 +1,59 @@
+"""Filter states a benchmark cycles through: each a sidebar selection plus an evaluation for the detail page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from perfeval_dash.filters import Filters
+from perfeval_dash.queries import options
+
+
+@dataclass(frozen=True)
+class State:
+    """One filter change: the sidebar filters and the evaluation the detail page shows."""
+
+    filters: Filters
+    eval_id: str
+
+    def label(self) -> str:
+        f = self.filters
+        parts = [*f.regions, *map(str, f.years), *f.depts, *f.types, *f.grades]
+        return "+".join(parts) or "全部"
+
+
+def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> list[State]:
+    """`count` distinct states (no two alike for one offset), deterministic for a snapshot.
+
+    The first state of offset 0 selects everything (the heaviest query); the others mix what leaders click:
+    one department, one year, department + year, one region, a grade, a type, region + year.
+    """
+    regions, years = options.regions(con), options.years(con)
+    depts = options.departments(con, [])
+    ids = [r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 512")
+           .fetchall()]
+    if not ids or not depts:
+        return [State(Filters(), "") for _ in range(count)]
+    kinds = ("all", "dept", "year", "dept_year", "region", "grade", "type", "region_year", "dept2")
+    out: list[State] = []
+    seen: set[Filters] = set()
+    i = offset * 7
+    while len(out) < count and i < offset * 7 + 50 * count:
+        k = kinds[i % len(kinds)]
+        j = i // len(kinds)
+        d, y, r = depts[(j * 5 + i) % len(depts)], years[(j + i) % len(years)], regions[(j * 3 + i) % len(regions)]
+        f = {"all": Filters(), "dept": Filters(depts=(d,)), "year": Filters(years=(y,)),
+             "dept_year": Filters(depts=(d,), years=(y,)), "region": Filters(regions=(r,)),
+             "grade": Filters(grades=(("差", "中", "良")[j % 3],)),
+             "type": Filters(types=(("部门整体", "政策", "项目")[j % 3],)),
+             "region_year": Filters(regions=(r,), years=(y,)),
+             "dept2": Filters(depts=tuple(sorted({d, depts[(j * 7 + 3) % len(depts)]})))}[k]
+        i += 1
+        if f in seen:
+            continue
+        seen.add(f)
+        out.append(State(f, ids[(len(out) + offset * 31) % len(ids)]))
+    while len(out) < count:  # tiny snapshots: repeat
+        out.append(out[len(out) % max(1, len(seen))])
+    return out

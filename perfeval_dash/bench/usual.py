@@ -1,0 +1,307 @@
+"""The usual way: pandas reads the Parquet files into memory (cached with st.cache_data), filters and groups.
+
+This is how a typical Streamlit dashboard is written. It computes the same figures as figures.page so that
+the benchmark can check them before it compares times. st.cache_data returns a copy on every hit (its
+documented semantics), which is part of what a warm run costs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+from perfeval_dash.bench.states import State
+from perfeval_dash.filters import Filters
+from perfeval_dash.store import Snapshot
+
+DONE = ("已整改", "已销号")
+
+
+@st.cache_data(show_spinner=False)
+def load(path: str) -> pd.DataFrame:
+    """One table of the snapshot, whole, with dates as datetimes."""
+    df = pd.read_parquet(path)
+    for c in ("due_date", "closed_date"):
+        if c in df.columns:
+            df[c] = pd.to_datetime(df[c])
+    return df
+
+
+@st.cache_data(show_spinner=False)
+def load_problems(problems_path: str, evaluations_path: str) -> pd.DataFrame:
+    """Problems with the columns of their evaluation merged on (department, type, grade …)."""
+    ev = load(evaluations_path)[["eval_id", "region", "eval_year", "department", "project_name", "eval_type", "grade"]]
+    return load(problems_path).merge(ev, on="eval_id", how="left", suffixes=("", "_e"))
+
+
+class Data:
+    """Lazy access to the snapshot's tables the usual way (every access goes through the cache)."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.paths = {n: str(snapshot.table_path(n)) for n in snapshot.manifest["tables"]}
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        if name == "problems":
+            return load_problems(self.paths["problems"], self.paths["evaluations"])
+        return load(self.paths[name])
+
+
+def clear() -> None:
+    """Forget every cached table (a cold start of the usual way)."""
+    load.clear()
+    load_problems.clear()
+
+
+def _pl(df: pd.DataFrame) -> pl.DataFrame:
+    return pl.from_pandas(df.reset_index(drop=True))
+
+
+def _num(x):
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
+
+
+def filter_evaluations(ev: pd.DataFrame, f: Filters, year: str = "eval_year", sfx: str = "") -> pd.Series:
+    m = pd.Series(True, index=ev.index)
+    for col, values in (("region", f.regions), (year, f.years), ("department", f.depts), ("eval_type", f.types),
+                        ("grade", f.grades)):
+        if values:
+            c = col + sfx if col in ("region", "eval_year") else col
+            m &= ev[c].isin(list(values))
+    return m
+
+
+def _amounts(e: pd.DataFrame) -> pd.DataFrame:
+    return e.assign(amount_wan=e["evaluated_wan"].fillna(e["budget_wan"]),
+                    amount_from_budget=e["evaluated_wan"].isna() & e["budget_wan"].notna())
+
+
+def frame(d: Data, s: State) -> dict:
+    ev, b, bud = d.evaluations, d.batches, d.dept_budgets
+    reg = pd.concat([ev.groupby("region")["synthetic"].any(), b.groupby("region")["synthetic"].any()]) \
+        .groupby(level=0).min().reset_index().sort_values(["synthetic", "region"])
+    years = sorted(set(ev["eval_year"]) | set(ev["budget_year"]) | set(bud["budget_year"]), reverse=True)
+    pairs = pd.concat([ev[["region", "department"]], bud[["region", "department"]]])
+    chosen = pairs[pairs["region"].isin(list(s.filters.regions))] if s.filters.regions else pairs
+    return {"regions": reg["region"].tolist(), "years": [int(y) for y in years],
+            "departments": sorted(pairs["department"].unique()), "departments_in_regions": sorted(chosen["department"].unique())}
+
+
+def headline(ev: pd.DataFrame, f: Filters) -> dict:
+    e = _amounts(ev[filter_evaluations(ev, f)])
+    g = e["grade"]
+    return {"evaluations": len(e), "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
+            "amount_from_budget": int(e["amount_from_budget"].sum()), "amount_missing": int(e["amount_wan"].isna().sum()),
+            "avg_score": _num(e["score"].mean()), "n_you": int((g == "优").sum()), "n_liang": int((g == "良").sum()),
+            "n_zhong": int((g == "中").sum()), "n_cha": int((g == "差").sum()), "departments": e["department"].nunique(),
+            "any_synthetic": bool(e["synthetic"].any()), "any_real": bool((~e["synthetic"]).any())}
+
+
+def coverage(d: Data, f: Filters, thr: float = 0.2) -> pd.DataFrame:
+    ev = d.evaluations
+    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(whole=lambda x: x["eval_type"] == "部门整体")
+    keys = ["region", "budget_year", "department"]
+    g = e.groupby(keys, as_index=False).agg(evaluations=("eval_id", "size"), evaluated_wan=("amount_wan", "sum"),
+                                            from_budget=("amount_from_budget", "sum"),
+                                            whole_department=("whole", "any"), synthetic=("synthetic", "any"))
+    b = d.dept_budgets
+    bm = filter_evaluations(b, Filters(regions=f.regions, years=f.years, depts=f.depts), "budget_year")
+    b = b[bm][keys + ["project_budget_wan", "synthetic"]].rename(columns={"synthetic": "b_syn"})
+    j = g.merge(b, on=keys, how="left" if (f.types or f.grades) else "outer")
+    j["evaluations"] = j["evaluations"].fillna(0).astype("int64")
+    j["evaluated_wan"] = j["evaluated_wan"].fillna(0.0)
+    j["from_budget"] = j["from_budget"].fillna(0).astype("int64")
+    j["whole_department"] = j["whole_department"].fillna(False).astype(bool)
+    j["synthetic"] = j["synthetic"].fillna(j["b_syn"]).astype(bool)
+    pb, amt, whole = j["project_budget_wan"], j["evaluated_wan"], j["whole_department"]
+    ok = pb > 0
+    j["ratio"] = np.where(whole, 1.0, np.where(ok, amt / pb.where(ok), np.nan))
+    j["status"] = np.where(whole, "达标", np.where(~ok, "未知", np.where(amt / pb.where(ok) >= thr, "达标", "未达标")))
+    j["gap_wan"] = np.where(whole, 0.0, np.where(ok, np.maximum(0, thr * pb - amt), np.nan))
+    j["_f"], j["_u"] = j["status"] == "未达标", j["status"] == "未知"
+    j = j.sort_values(["_f", "_u", "ratio", "region", "budget_year", "department"],
+                      ascending=[False, False, True, True, False, True], na_position="first")
+    return j[keys + ["evaluations", "evaluated_wan", "from_budget", "whole_department", "project_budget_wan",
+                     "synthetic", "ratio", "status", "gap_wan"]]
+
+
+def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
+    r = rows.assign(known=rows["ratio"].notna() & ~rows["whole_department"])
+    r = r.assign(kb=r["project_budget_wan"].where(r["known"], 0.0), ke=r["evaluated_wan"].where(r["known"], 0.0))
+    g = r.groupby(["region", "budget_year"], as_index=False).agg(
+        departments=("status", "size"), passed=("status", lambda s: int((s == "达标").sum())),
+        failed=("status", lambda s: int((s == "未达标").sum())), unknown=("status", lambda s: int((s == "未知").sum())),
+        evaluated_wan=("evaluated_wan", "sum"), budget_wan=("kb", "sum"), evaluated_known_wan=("ke", "sum"),
+        gap_wan=("gap_wan", "sum"))
+    g["ratio"] = np.where(g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0),
+                          np.nan)
+    return g.sort_values(["region", "budget_year"], ascending=[True, False])
+
+
+def problems_in_view(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
+    p = d.problems
+    m = filter_evaluations(p, Filters(regions=f.regions, years=f.years))
+    ev_ok = p["eval_id"].notna() & filter_evaluations(p, f, sfx="_e")
+    p = p[m & (ev_ok | (p["eval_id"].isna() & (not f.narrows_evaluations)))]
+    cutoff = pd.Timestamp(as_of)
+    tracked = p["status"].notna()
+    done = p["status"].isin(DONE)
+    return p.assign(tracked=tracked, done=done, open=tracked & ~done,
+                    overdue=tracked & ~done & (p["due_date"] < cutoff), batch_level=p["eval_id"].isna(),
+                    days=(cutoff - p["due_date"]).dt.days)
+
+
+def problem_totals(p: pd.DataFrame) -> dict:
+    out = {"problems": len(p), "tracked": int(p["tracked"].sum()), "done": int(p["done"].sum()),
+           "open": int(p["open"].sum()), "overdue": int(p["overdue"].sum()), "batch_level": int(p["batch_level"].sum()),
+           "any_synthetic": bool(p["synthetic"].any())}
+    out["rate"] = out["done"] / out["tracked"] if out["tracked"] else None
+    return out
+
+
+def by_category(p: pd.DataFrame) -> pd.DataFrame:
+    g = p.assign(status=p["status"].fillna("无整改记录")).groupby(["category", "status"]).size() \
+        .rename("problems").reset_index()
+    g["_t"] = g.groupby("category")["problems"].transform("sum")
+    return g.sort_values(["_t", "category", "status"], ascending=[False, True, True])[["category", "status", "problems"]]
+
+
+def by_department(p: pd.DataFrame) -> pd.DataFrame:
+    g = p.assign(department=p["department"].fillna("（整批共性问题）")).groupby(["region", "department"], as_index=False) \
+        .agg(problems=("tracked", "size"), tracked=("tracked", "sum"), done=("done", "sum"), open=("open", "sum"),
+             overdue=("overdue", "sum"), synthetic=("synthetic", "any"))
+    g["rate"] = g["done"] / g["tracked"].where(g["tracked"] > 0)
+    g = g.sort_values(["overdue", "rate", "problems", "region", "department"],
+                      ascending=[False, True, False, True, True], na_position="last")
+    return g[["region", "department", "problems", "tracked", "done", "open", "overdue", "rate", "synthetic"]]
+
+
+def overdue(p: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    o = p[p["overdue"]].rename(columns={"days": "days_overdue"})
+    top = o.sort_values(["days_overdue", "problem_id"], ascending=[False, True]).head(1000)
+    cols = ["problem_id", "eval_id", "region", "eval_year", "department", "project_name", "category", "description",
+            "responsible_unit", "due_date", "status", "days_overdue", "batch_level", "synthetic"]
+    return top[cols], len(o)
+
+
+def batch_level(p: pd.DataFrame) -> pd.DataFrame:
+    b = p[p["batch_level"]].sort_values(["synthetic", "region", "eval_year", "problem_id"],
+                                        ascending=[True, True, False, True]).head(1000)
+    return b[["problem_id", "region", "eval_year", "category", "description", "recommendation", "status", "due_date",
+              "source", "synthetic"]]
+
+
+def grade_distribution(e: pd.DataFrame) -> pd.DataFrame:
+    rows = [(g, int((e["grade"] == g).sum()), float(e.loc[e["grade"] == g, "amount_wan"].sum())) for g in "优良中差"]
+    return pd.DataFrame(rows, columns=["grade", "evaluations", "amount_wan"])
+
+
+def trend(e: pd.DataFrame) -> pd.DataFrame:
+    return e.assign(you=(e["grade"] == "优").astype(float)).groupby("eval_year", as_index=False).agg(
+        evaluations=("eval_id", "size"), amount_wan=("amount_wan", lambda s: s.sum(min_count=1)),
+        avg_score=("score", "mean"), share_you=("you", "mean")).sort_values("eval_year")
+
+
+def batches(d: Data, f: Filters) -> pd.DataFrame:
+    ev = _amounts(d.evaluations)
+    per = ev.groupby(["region", "eval_year"], as_index=False).agg(
+        evaluations=("eval_id", "size"), sum_amount_wan=("amount_wan", lambda s: s.sum(min_count=1)))
+    b = d.batches
+    b = b[filter_evaluations(b, Filters(regions=f.regions, years=f.years))].merge(per, on=["region", "eval_year"],
+                                                                                  how="left")
+    b = b.sort_values(["synthetic", "region", "eval_year"], ascending=[True, True, False])
+    return b[["region", "eval_year", "budget_year", "title", "evaluated_total_wan", "evaluations", "sum_amount_wan",
+              "source", "synthetic"]]
+
+
+def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
+    s = e[e["score"].notna()].groupby(col)["score"]
+    g = pd.DataFrame({"evaluations": s.size(), "min": s.min(), "q1": s.quantile(0.25), "median": s.median(),
+                      "q3": s.quantile(0.75), "max": s.max(), "mean": s.mean()}).rename_axis("grp").reset_index()
+    return g.sort_values(["evaluations", "grp"], ascending=[False, True])
+
+
+def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    e = e[e["score"].notna()]
+    top = e.sort_values(["score", "eval_id"], ascending=[False, True]).head(500)
+    sc = top["score"]
+    top = top.assign(rank=sc.rank(method="min", ascending=False).astype("int64"),
+                     computed_grade=np.select([sc >= 90, sc >= 80, sc >= 60], ["优", "良", "中"], "差"),
+                     near_edge=np.minimum.reduce([(sc - x).abs() for x in (60, 80, 90)]) <= 1)
+    cols = ["rank", "eval_id", "region", "eval_year", "department", "project_name", "eval_type", "score", "grade",
+            "computed_grade", "near_edge", "amount_wan", "amount_from_budget", "synthetic"]
+    return top[cols], len(e)
+
+
+def detail(d: Data, s: State, as_of: dt.date) -> dict:
+    ev = d.evaluations
+    row = ev[ev["eval_id"] == s.eval_id]
+    if row.empty:
+        return {"evaluation": None}
+    r = _amounts(row).iloc[0].to_dict()
+    r["execution_rate"] = r["executed_wan"] / r["budget_wan"] if r["budget_wan"] and r["budget_wan"] > 0 else None
+    sc = r["score"]
+    r["computed_grade"] = "优" if sc >= 90 else "良" if sc >= 80 else "中" if sc >= 60 else "差"
+    dims = d.dimension_scores
+    dm = dims[dims["eval_id"] == s.eval_id]
+    dm = dm.assign(rate=dm["score"] / dm["weight"].where(dm["weight"] > 0)).sort_values(
+        ["weight", "dimension"], ascending=[False, True])[["dimension", "weight", "score", "rate"]]
+    pr = load(d.paths["problems"])
+    pm = pr[pr["eval_id"] == s.eval_id].sort_values("problem_id")
+    cutoff = pd.Timestamp(as_of)
+    late = pm["due_date"] < cutoff
+    pm = pm.assign(overdue=pm["status"].notna() & ~pm["status"].isin(DONE) & late,
+                   days_past_due=(cutoff - pm["due_date"]).dt.days.where(late))
+    b = d.batches
+    b = b[(b["region"] == r["region"]) & (b["eval_year"] == r["eval_year"])]
+    batch = None
+    if not b.empty:
+        batch = b.iloc[0].to_dict()
+        batch["batch_problems"] = int((pr["eval_id"].isna() & (pr["region"] == r["region"])
+                                       & (pr["eval_year"] == r["eval_year"])).sum())
+    return {"evaluation": r, "dimensions": _pl(dm), "batch": batch,
+            "problems": _pl(pm[["problem_id", "category", "description", "recommendation", "responsible_unit",
+                                "due_date", "status", "closed_date", "overdue", "days_past_due"]])}
+
+
+def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
+    """The usual way's figures for one page run, keyed like figures.page."""
+    f = s.filters
+    out = frame(d, s)
+    if name in ("overview", "scores"):
+        e = _amounts(d.evaluations[filter_evaluations(d.evaluations, f)])
+        out["headline"] = headline(d.evaluations, f)
+    if name == "overview":
+        out["coverage"] = _pl(coverage(d, f))
+        out["problem_totals"] = problem_totals(problems_in_view(d, f, as_of))
+        if len(e):
+            out |= {"grade_distribution": _pl(grade_distribution(e)), "trend": _pl(trend(e))}
+        out["batches"] = _pl(batches(d, f))
+    elif name == "scores" and len(e):
+        top, total = ranked(e)
+        dims = d.dimension_scores
+        dims = dims[(dims["weight"] > 0) & dims["eval_id"].isin(e["eval_id"])]
+        rates = dims.assign(r=dims["score"] / dims["weight"]).groupby("dimension", as_index=False).agg(
+            evaluations=("r", "size"), avg_weight=("weight", "mean"), rate=("r", "mean")) \
+            .sort_values(["evaluations", "dimension"], ascending=[False, True])
+        sc = e[e["score"].notna()]
+        hist = sc.assign(bin_start=np.minimum(np.floor(sc["score"]), 99.0)).groupby(["bin_start", "grade"]).size() \
+            .rename("evaluations").reset_index()
+        out |= {"histogram": _pl(hist), "spread_department": _pl(spread(e, "department")),
+                "spread_type": _pl(spread(e, "eval_type")), "dimension_rates": _pl(rates), "ranked": (_pl(top), total)}
+    elif name == "coverage":
+        rows = coverage(d, f)
+        out |= {"coverage": _pl(rows), "coverage_regions": _pl(coverage_regions(rows))}
+    elif name == "problems":
+        p = problems_in_view(d, f, as_of)
+        out["problem_totals"] = problem_totals(p)
+        if len(p):
+            late, total = overdue(p)
+            out |= {"by_category": _pl(by_category(p)), "by_department": _pl(by_department(p)),
+                    "overdue": (_pl(late), total), "batch_level": _pl(batch_level(p))}
+    elif name == "detail":
+        out |= detail(d, s, as_of)
+    return out

@@ -1,0 +1,84 @@
+"""Derived tables built once per snapshot and process, in memory, so that a filter change answers at once.
+
+A snapshot never changes, so these are pure functions of its Parquet files. Aggregates read them instead of
+re-reading millions of Parquet rows per click (see docs/benchmarks.md for the before/after figures):
+
+- `eval_cube`: one row per combination of the columns filters and charts group by (region, years, department,
+  type, grade, synthetic), with counts and sums. The filters' own SQL (`Filters.where`) applies to it unchanged.
+- `eval_facts`: one narrow row per evaluation (cube row id, score, amount) for score distributions and rankings.
+- `dim_cube`: dimension counts and sums per cube row, for the dimension 得分率.
+- `snapshot_regions`, `snapshot_years`, `region_departments`: the sidebar's option lists.
+- `problem_batches` + `problem_facts`: one narrow row per problem, already joined to its evaluation's cube row,
+  follow-up status as a small code (0 未整改, 1 整改中, 2 已整改, 3 已销号; NULL = no follow-up record).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from perfeval_dash.schema import STATUSES
+
+STATUS_CODE = "CASE p.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
+DONE_CODES = "(2, 3)"  # 已整改, 已销号 (schema.DONE_STATUSES)
+OPEN_CODES = "(0, 1)"  # 未整改, 整改中
+
+BUILD = (
+    # keys of the cube: every column a filter or a chart groups by (all required by the contract, never NULL)
+    """CREATE TABLE eval_cube AS
+    WITH e AS (
+        SELECT region, eval_year, budget_year, department, eval_type, grade, synthetic, score,
+               coalesce(evaluated_wan, budget_wan) AS amount_wan,
+               (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget
+        FROM evaluations
+    ),
+    grouped AS (
+        SELECT region, eval_year, budget_year, department, eval_type, grade, synthetic,
+               count(*) AS evaluations,
+               sum(amount_wan) AS amount_wan,                    -- NULL when no evaluation has an amount
+               count(*) FILTER (WHERE amount_from_budget) AS from_budget,
+               count(*) FILTER (WHERE amount_wan IS NULL) AS amount_missing,
+               sum(score) AS score_sum, count(score) AS score_n
+        FROM e GROUP BY ALL
+    )
+    SELECT (row_number() OVER (ORDER BY region, eval_year, budget_year, department, eval_type, grade, synthetic))
+               ::INTEGER AS gid, *
+    FROM grouped""",
+    """CREATE TABLE eval_facts AS
+    SELECT c.gid, e.eval_id, e.score, e.project_name,
+           coalesce(e.evaluated_wan, e.budget_wan) AS amount_wan,
+           (e.evaluated_wan IS NULL AND e.budget_wan IS NOT NULL) AS amount_from_budget
+    FROM evaluations e
+    JOIN eval_cube c USING (region, eval_year, budget_year, department, eval_type, grade, synthetic)""",
+    """CREATE TABLE dim_cube AS
+    SELECT x.gid, d.dimension, count(*) AS evaluations, sum(d.weight) AS weight_sum,
+           sum(d.score / d.weight) AS rate_sum
+    FROM dimension_scores d JOIN (SELECT gid, eval_id FROM eval_facts) x USING (eval_id)
+    WHERE d.weight > 0
+    GROUP BY ALL""",
+    """CREATE TABLE problem_batches AS
+    SELECT (row_number() OVER (ORDER BY region, eval_year))::INTEGER AS bid, region, eval_year
+    FROM (SELECT DISTINCT region, eval_year FROM problems)""",
+    # the sidebar's option lists, asked on every page run
+    """CREATE TABLE region_departments AS
+    SELECT DISTINCT region, department FROM eval_cube UNION SELECT region, department FROM dept_budgets""",
+    """CREATE TABLE snapshot_regions AS
+    SELECT region, bool_or(synthetic) AS synthetic FROM eval_cube GROUP BY region
+    UNION SELECT region, bool_or(synthetic) FROM batches GROUP BY region""",
+    """CREATE TABLE snapshot_years AS
+    SELECT DISTINCT y FROM (SELECT eval_year AS y FROM eval_cube UNION SELECT budget_year FROM eval_cube
+                            UNION SELECT budget_year FROM dept_budgets)""",
+    f"""CREATE TABLE problem_facts AS
+    SELECT b.bid, x.gid,                                         -- gid NULL: a batch-level problem
+           p.category, ({STATUS_CODE})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id
+    FROM problems p
+    JOIN problem_batches b USING (region, eval_year)
+    LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = p.eval_id""",
+)
+
+
+def build(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the derived tables in a connection that already has the snapshot's views."""
+    for sql in BUILD:
+        con.execute(sql)
+
+STATUS_NAME = "CASE status_code " + " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUSES)) + " END"
