@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from perfeval_dash import schema
+from perfeval_dash import derived, schema
 
 DATA_DIR_ENV = "PERFEVAL_DATA_DIR"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -180,6 +180,7 @@ class Store:
                 json.dump(manifest, f, ensure_ascii=False, indent=2)
                 f.flush()
                 os.fsync(f.fileno())
+            derived.write(tmp, lambda name: tmp / manifest["tables"][name]["file"])
             for file in tmp.iterdir():
                 with open(file, "rb") as f:
                     os.fsync(f.fileno())
@@ -244,26 +245,22 @@ _BASES: dict[Path, duckdb.DuckDBPyConnection] = {}
 _BASES_LOCK = threading.Lock()
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     """A fresh DuckDB connection (own cursor, safe for the calling thread) with one view per table.
 
     The views live in one in-memory database per snapshot; each call returns a new cursor on it, so
     no connection object is ever shared between threads. Paths come from the store, never from users.
-    The first call for a snapshot also builds its derived tables (queries/derived.py) in that database.
+    The derived tables (derived.py) written at publish time are attached read-only; where that file is
+    missing they are built in memory on the first call for the snapshot.
     """
-    from perfeval_dash.queries import derived
-
     with _BASES_LOCK:
         base = _BASES.get(snapshot.path)
         if base is None:
             base = duckdb.connect(":memory:")
             for name in schema.TABLES:
                 base.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                             f"{_sql_string(str(snapshot.table_path(name)))})")
-            derived.build(base)
+                             f"{derived.sql_string(str(snapshot.table_path(name)))})")
+            if not derived.attach(base, snapshot.path):
+                derived.build(base)
             _BASES[snapshot.path] = base
         return base.cursor()

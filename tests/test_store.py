@@ -106,3 +106,26 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv(store_mod.DATA_DIR_ENV, str(tmp_path / "elsewhere"))
     assert Store().root == tmp_path / "elsewhere"
     assert Store().current_id() is None
+
+
+def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store, tmp_path):
+    """derived.duckdb is a cache beside the Parquet files: attached when present, rebuilt in memory when not."""
+    import shutil
+
+    from perfeval_dash import derived
+    from perfeval_dash.filters import Filters
+    from perfeval_dash.queries import coverage, problems
+
+    snap = store.open()
+    assert (snap.path / derived.FILE).is_file() and derived.FILE not in str(snap.manifest)
+    attached = store_mod.connect(snap)
+    assert attached.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
+    copy = Store(tmp_path / "copy")
+    shutil.copytree(store.root, copy.root)
+    (copy.snapshots_dir / snap.id / derived.FILE).unlink()
+    built = store_mod.connect(copy.open(snap.id))
+    assert not built.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
+    for fn in (lambda c: coverage.by_department(c, Filters(), 0.2),
+               lambda c: problems.by_department(c, Filters(), AS_OF)):
+        assert fn(attached).equals(fn(built))
+    assert copy.verify(snap.id) == []

@@ -9,7 +9,7 @@ import polars as pl
 
 from perfeval_dash.filters import Filters
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.derived import STATUS_NAME
+from perfeval_dash.derived import STATUS_NAME
 from perfeval_dash.queries.staging import problem_facts_cte
 
 

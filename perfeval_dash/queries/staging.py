@@ -1,4 +1,4 @@
-"""Staging CTEs shared by the queries: the filters applied to the derived tables (queries/derived.py)."""
+"""Staging CTEs shared by the queries: the filters applied to the derived tables (derived.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
-"""Derived tables built once per snapshot and process, in memory, so that a filter change answers at once.
+"""Derived tables: pure functions of a snapshot's Parquet files, so that a filter change answers at once.
 
-A snapshot never changes, so these are pure functions of its Parquet files. Aggregates read them instead of
-re-reading millions of Parquet rows per click (see docs/benchmarks.md for the before/after figures):
+A snapshot never changes, so these are computed once, when it is published, and written beside its Parquet
+files as `derived.duckdb` (a cache: the Parquet files stay the data; the file is git-ignored and never in the
+manifest). `store.connect` attaches that file read-only; where it is missing (a snapshot copied without it,
+e.g. the bundled one in a fresh clone) the same tables are built in memory instead. Aggregates read them
+instead of re-reading millions of Parquet rows per click (see docs/benchmarks.md for the before/after figures):
 
 - `eval_cube`: one row per combination of the columns filters and charts group by (region, years, department,
   type, grade, synthetic), with counts and sums. The filters' own SQL (`Filters.where`) applies to it unchanged.
@@ -14,9 +17,13 @@ re-reading millions of Parquet rows per click (see docs/benchmarks.md for the be
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import duckdb
 
 from perfeval_dash.schema import STATUSES
+from perfeval_dash.schema import TABLES as SNAPSHOT_TABLES
 
 STATUS_CODE = "CASE p.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
 DONE_CODES = "(2, 3)"  # 已整改, 已销号 (schema.DONE_STATUSES)
@@ -76,9 +83,43 @@ BUILD = (
 )
 
 
+FILE = "derived.duckdb"
+TABLES = tuple(re.match(r"\s*CREATE TABLE (\w+)", sql).group(1) for sql in BUILD)
+
+
 def build(con: duckdb.DuckDBPyConnection) -> None:
     """Create the derived tables in a connection that already has the snapshot's views."""
     for sql in BUILD:
         con.execute(sql)
+
+
+def write(folder: Path, table_path) -> Path:
+    """Build the derived tables into `folder/derived.duckdb` from the Parquet files `table_path(name)` names."""
+    path = folder / FILE
+    con = duckdb.connect(str(path))
+    try:
+        for name in SNAPSHOT_TABLES:
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
+        build(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return path
+
+
+def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+    """Expose `folder/derived.duckdb` (read-only) as views in `con`; False when the file is not there."""
+    path = folder / FILE
+    if not path.is_file():
+        return False
+    con.execute(f"ATTACH {sql_string(str(path))} AS derived (READ_ONLY)")
+    for name in TABLES:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM derived.main.{name}")
+    return True
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal (for file paths the store chooses; never for user input)."""
+    return "'" + value.replace("'", "''") + "'"
 
 STATUS_NAME = "CASE status_code " + " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUSES)) + " END"
