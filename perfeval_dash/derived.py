@@ -13,6 +13,7 @@ instead of re-reading millions of Parquet rows per click (see docs/benchmarks.md
 - `snapshot_regions`, `snapshot_years`, `region_departments`: the sidebar's option lists.
 - `problem_batches` + `problem_facts`: one narrow row per problem, already joined to its evaluation's cube row,
   follow-up status as a small code (0 未整改, 1 整改中, 2 已整改, 3 已销号; NULL = no follow-up record).
+- `open_problem_text`: the text columns of open problems with a deadline (the only ones that can be overdue).
 """
 
 from __future__ import annotations
@@ -75,11 +76,18 @@ BUILD = (
     SELECT DISTINCT y FROM (SELECT eval_year AS y FROM eval_cube UNION SELECT budget_year FROM eval_cube
                             UNION SELECT budget_year FROM dept_budgets)""",
     f"""CREATE TABLE problem_facts AS
-    SELECT b.bid, x.gid,                                         -- gid NULL: a batch-level problem
+    SELECT (row_number() OVER (ORDER BY p.problem_id))::INTEGER AS pid,
+           b.bid, x.gid,                                         -- gid NULL: a batch-level problem
            p.category, ({STATUS_CODE})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id
     FROM problems p
     JOIN problem_batches b USING (region, eval_year)
     LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = p.eval_id""",
+    # text of the problems that can be overdue (open, with a deadline): the overdue list reads its rows here
+    # instead of picking scattered rows out of problems.parquet
+    f"""CREATE TABLE open_problem_text AS
+    SELECT f.pid, p.eval_id, p.region, p.eval_year, p.description, p.responsible_unit, p.status
+    FROM problems p JOIN problem_facts f USING (problem_id)
+    WHERE f.status_code IN {OPEN_CODES} AND p.due_date IS NOT NULL""",
 )
 
 

@@ -78,19 +78,21 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
     pr, params = problem_facts_cte(f, as_of)
     df = fetch(con, f"""
     WITH {pr},
-    late AS (SELECT problem_id, due_date FROM pr WHERE overdue),
+    late AS (SELECT pid, gid, problem_id, category, due_date, synthetic FROM pr WHERE overdue),
     -- most days overdue first = earliest deadline first; text columns are read for these rows only
-    top AS (SELECT problem_id FROM late ORDER BY due_date, problem_id LIMIT $limit),
-    rows AS (SELECT p.* FROM problems p SEMI JOIN top USING (problem_id)),
+    top AS (SELECT * FROM late ORDER BY due_date, problem_id LIMIT $limit),
     final AS (
-        SELECT p.problem_id, p.eval_id, p.region, p.eval_year, e.department, e.project_name, p.category,
-               p.description, p.responsible_unit, p.due_date, p.status,
-               date_diff('day', p.due_date, $as_of) AS days_overdue, p.eval_id IS NULL AS batch_level, p.synthetic,
+        SELECT t.problem_id, o.eval_id, o.region, o.eval_year, c.department, ef.project_name, t.category,
+               o.description, o.responsible_unit, t.due_date, o.status,
+               date_diff('day', t.due_date, $as_of) AS days_overdue, t.gid IS NULL AS batch_level, t.synthetic,
                (SELECT count(*) FROM late) AS total
-        FROM rows p
-        LEFT JOIN (SELECT eval_id, department, project_name FROM eval_facts JOIN eval_cube USING (gid)
-                   WHERE eval_id IN (SELECT eval_id FROM rows)) e ON e.eval_id = p.eval_id
-        ORDER BY days_overdue DESC, p.problem_id
+        FROM top t
+        JOIN open_problem_text o USING (pid)
+        LEFT JOIN eval_cube c USING (gid)
+        LEFT JOIN (SELECT eval_id, project_name FROM eval_facts
+                   WHERE eval_id IN (SELECT eval_id FROM open_problem_text WHERE pid IN (SELECT pid FROM top)))
+                  ef ON ef.eval_id = o.eval_id
+        ORDER BY days_overdue DESC, t.problem_id
     )
     SELECT * FROM final""", params | {"limit": limit})
     total = int(df["total"][0]) if df.height else 0
@@ -98,15 +100,15 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
 
 
 def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
-    """Problems stated for a whole batch (region + year), not for one evaluation."""
-    pr, params = problem_facts_cte(f, as_of)
+    """Problems stated for a whole batch (region + year), not for one evaluation; none when a filter narrows."""
+    where, params = f.where("p", evaluation_level=False)
+    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"  # same rule as problem_facts_cte
     return fetch(con, f"""
-    WITH {pr},
-    batch AS (SELECT problem_id FROM pr WHERE batch_level),
-    final AS (
+    WITH final AS (
         SELECT problem_id, region, eval_year, category, description, recommendation,
                status, due_date, source, synthetic
-        FROM problems SEMI JOIN batch USING (problem_id)
+        FROM problems p
+        WHERE p.eval_id IS NULL AND {where} AND {batch_ok}
         ORDER BY synthetic, region, eval_year DESC, problem_id
         LIMIT 1000
     )
