@@ -80,7 +80,7 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
     WITH {pr},
     late AS (SELECT pid, gid, problem_id, category, due_date, synthetic FROM pr WHERE overdue),
     -- most days overdue first = earliest deadline first; text columns are read for these rows only
-    top AS (SELECT * FROM late ORDER BY due_date, problem_id LIMIT $limit),
+    top AS (SELECT * FROM late ORDER BY due_date, pid LIMIT $limit),  -- pid is numbered in problem_id order
     final AS (
         SELECT t.problem_id, o.eval_id, o.region, o.eval_year, c.department, ef.project_name, t.category,
                o.description, o.responsible_unit, t.due_date, o.status,
