@@ -18,6 +18,7 @@ instead of re-reading millions of Parquet rows per click (see docs/benchmarks.md
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -93,6 +94,8 @@ BUILD = (
 
 FILE = "derived.duckdb"
 TABLES = tuple(re.match(r"\s*CREATE TABLE (\w+)", sql).group(1) for sql in BUILD)
+# a file written by other code (other BUILD statements) is not used: the tables are rebuilt in memory instead
+VERSION = hashlib.sha256("\n".join(BUILD).encode()).hexdigest()[:16]
 
 
 def build(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,6 +112,7 @@ def write(folder: Path, table_path) -> Path:
         for name in SNAPSHOT_TABLES:
             con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
         build(con)
+        con.execute("CREATE TABLE derived_info AS SELECT $v AS version", {"v": VERSION})
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -116,11 +120,16 @@ def write(folder: Path, table_path) -> Path:
 
 
 def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
-    """Expose `folder/derived.duckdb` (read-only) as views in `con`; False when the file is not there."""
+    """Expose `folder/derived.duckdb` (read-only) as views in `con`; False when it is missing or outdated."""
     path = folder / FILE
     if not path.is_file():
         return False
     con.execute(f"ATTACH {sql_string(str(path))} AS derived (READ_ONLY)")
+    info = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'derived' "
+                       "AND table_name = 'derived_info'").fetchall()[0][0]
+    if not info or con.execute("SELECT version FROM derived.main.derived_info").fetchall() != [(VERSION,)]:
+        con.execute("DETACH derived")
+        return False
     for name in TABLES:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM derived.main.{name}")
     return True

@@ -129,3 +129,16 @@ def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store,
                lambda c: problems.by_department(c, Filters(), AS_OF)):
         assert fn(attached).equals(fn(built))
     assert copy.verify(snap.id) == []
+
+
+def test_outdated_derived_file_is_not_used(store, monkeypatch):
+    """A derived.duckdb written by other code is ignored and the tables are built in memory instead."""
+    from perfeval_dash import derived
+
+    snap = store.open()
+    monkeypatch.setattr(derived, "VERSION", "something-else")
+    store_mod._BASES.clear()
+    con = store_mod.connect(snap)
+    assert not con.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
+    assert con.execute("select count(*) from eval_facts").fetchall()[0][0] == 5
+    store_mod._BASES.clear()
