@@ -14,10 +14,13 @@ instead of re-reading millions of Parquet rows per click (see docs/benchmarks.md
 - `problem_batches` + `problem_facts`: one narrow row per problem, already joined to its evaluation's cube row,
   follow-up status as a small code (0 未整改, 1 整改中, 2 已整改, 3 已销号; NULL = no follow-up record).
 - `open_problem_text`: the text columns of open problems with a deadline (the only ones that can be overdue).
+- `problem_cube`, `overdue_facts`: problem counts per group, category, status and overdue flag; the problems
+  overdue at the snapshot's as-of date (`derived_info` records which date and which build).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -92,34 +95,48 @@ BUILD = (
 )
 
 
+# Tables that depend on the snapshot's as-of date ($as_of): whether a problem is overdue is fixed per snapshot.
+BUILD_AS_OF = (
+    # DOMAIN: overdue = followed up, not done (未整改/整改中), deadline before the snapshot's as-of date
+    f"""CREATE TABLE problem_cube AS
+    SELECT bid, gid, category, status_code, coalesce(status_code IN {OPEN_CODES} AND due_date < $as_of, FALSE)
+               AS overdue, synthetic, count(*) AS problems
+    FROM problem_facts GROUP BY ALL""",
+    f"""CREATE TABLE overdue_facts AS
+    SELECT * FROM problem_facts WHERE status_code IN {OPEN_CODES} AND due_date < $as_of
+    ORDER BY due_date, pid""",
+    """CREATE TABLE derived_info AS SELECT $version AS version, $as_of::DATE AS as_of""",
+)
+
 FILE = "derived.duckdb"
-TABLES = tuple(re.match(r"\s*CREATE TABLE (\w+)", sql).group(1) for sql in BUILD)
-# a file written by other code (other BUILD statements) is not used: the tables are rebuilt in memory instead
-VERSION = hashlib.sha256("\n".join(BUILD).encode()).hexdigest()[:16]
+TABLES = tuple(re.match(r"\s*CREATE TABLE (\w+)", sql).group(1) for sql in BUILD + BUILD_AS_OF)
+# a file written by other code (other build statements) is not used: the tables are rebuilt in memory instead
+VERSION = hashlib.sha256("\n".join(BUILD + BUILD_AS_OF).encode()).hexdigest()[:16]
 
 
-def build(con: duckdb.DuckDBPyConnection) -> None:
+def build(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
     """Create the derived tables in a connection that already has the snapshot's views."""
     for sql in BUILD:
         con.execute(sql)
+    for sql in BUILD_AS_OF:
+        con.execute(sql, {"as_of": as_of, "version": VERSION} if "$version" in sql else {"as_of": as_of})
 
 
-def write(folder: Path, table_path) -> Path:
+def write(folder: Path, table_path, as_of: dt.date) -> Path:
     """Build the derived tables into `folder/derived.duckdb` from the Parquet files `table_path(name)` names."""
     path = folder / FILE
     con = duckdb.connect(str(path))
     try:
         for name in SNAPSHOT_TABLES:
             con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
-        build(con)
-        con.execute("CREATE TABLE derived_info AS SELECT $v AS version", {"v": VERSION})
+        build(con, as_of)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return path
 
 
-def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
+def attach(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date) -> bool:
     """Expose `folder/derived.duckdb` (read-only) as views in `con`; False when it is missing or outdated."""
     path = folder / FILE
     if not path.is_file():
@@ -127,12 +144,19 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path) -> bool:
     con.execute(f"ATTACH {sql_string(str(path))} AS derived (READ_ONLY)")
     info = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'derived' "
                        "AND table_name = 'derived_info'").fetchall()[0][0]
-    if not info or con.execute("SELECT version FROM derived.main.derived_info").fetchall() != [(VERSION,)]:
+    if not info or con.execute("SELECT version, as_of FROM derived.main.derived_info").fetchall() != [(VERSION, as_of)]:
         con.execute("DETACH derived")
         return False
     for name in TABLES:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM derived.main.{name}")
     return True
+
+
+def check_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+    """Raise when a query asks about another as-of date than the one the derived tables were built for."""
+    built = con.execute("SELECT as_of FROM derived_info").fetchall()[0][0]
+    if built != as_of:
+        raise ValueError(f"derived tables were built for as-of {built}, not {as_of}")
 
 
 def sql_string(value: str) -> str:

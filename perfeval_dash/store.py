@@ -180,7 +180,7 @@ class Store:
                 json.dump(manifest, f, ensure_ascii=False, indent=2)
                 f.flush()
                 os.fsync(f.fileno())
-            derived.write(tmp, lambda name: tmp / manifest["tables"][name]["file"])
+            derived.write(tmp, lambda name: tmp / manifest["tables"][name]["file"], as_of)
             for file in tmp.iterdir():
                 with open(file, "rb") as f:
                     os.fsync(f.fileno())
@@ -260,7 +260,7 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
             for name in schema.TABLES:
                 base.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
                              f"{derived.sql_string(str(snapshot.table_path(name)))})")
-            if not derived.attach(base, snapshot.path):
-                derived.build(base)
+            if not derived.attach(base, snapshot.path, snapshot.as_of):
+                derived.build(base, snapshot.as_of)
             _BASES[snapshot.path] = base
         return base.cursor()

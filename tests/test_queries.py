@@ -182,3 +182,11 @@ def test_real_detail_of_every_seed_evaluation(real):
         ev = detail.evaluation(real, eval_id)
         assert ev["grade"] == "优" and ev["computed_grade"] == "优" and ev["grade_published"]
     assert detail.dimensions(real, "tekes-2024-05")["score"].sum() == pytest.approx(92.49)
+
+
+def test_problem_queries_refuse_another_as_of_date(con):
+    """Overdue flags are derived for the snapshot's as-of date; asking about another date is an error."""
+    import datetime as dt
+
+    with pytest.raises(ValueError, match="as-of"):
+        problems.totals(con, Filters(), dt.date(2030, 1, 1))

@@ -9,22 +9,23 @@ import polars as pl
 
 from perfeval_dash.filters import Filters
 from perfeval_dash.queries import fetch
-from perfeval_dash.derived import STATUS_NAME
-from perfeval_dash.queries.staging import problem_facts_cte
+from perfeval_dash.derived import STATUS_NAME, check_as_of
+from perfeval_dash.queries.staging import problems_cte
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
     """All problems, tracked (with a follow-up), done, open, overdue, batch-level; and the 整改完成率."""
-    pr, params = problem_facts_cte(f, as_of)
+    check_as_of(con, as_of)  # overdue flags in the derived tables are for the snapshot's as-of date
+    pr, params = problems_cte(f)
     row = fetch(con, f"""
     WITH {pr},
     final AS (
-        SELECT count(*) AS problems,
-               count(*) FILTER (WHERE tracked) AS tracked,
-               count(*) FILTER (WHERE done) AS done,
-               count(*) FILTER (WHERE open) AS open,
-               count(*) FILTER (WHERE overdue) AS overdue,
-               count(*) FILTER (WHERE batch_level) AS batch_level,
+        SELECT coalesce(sum(problems), 0) AS problems,
+               coalesce(sum(problems) FILTER (WHERE tracked), 0) AS tracked,
+               coalesce(sum(problems) FILTER (WHERE done), 0) AS done,
+               coalesce(sum(problems) FILTER (WHERE open), 0) AS open,
+               coalesce(sum(problems) FILTER (WHERE overdue), 0) AS overdue,
+               coalesce(sum(problems) FILTER (WHERE batch_level), 0) AS batch_level,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic
         FROM pr
     )
@@ -36,10 +37,11 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
 
 def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Problems per category and status ('无整改记录' where no follow-up exists)."""
-    pr, params = problem_facts_cte(f, as_of)
+    check_as_of(con, as_of)
+    pr, params = problems_cte(f)
     return fetch(con, f"""
     WITH {pr},
-    coded AS (SELECT category, status_code, count(*) AS problems FROM pr GROUP BY ALL),
+    coded AS (SELECT category, status_code, sum(problems) AS problems FROM pr GROUP BY ALL),
     counted AS (SELECT category, coalesce({STATUS_NAME}, '无整改记录') AS status, problems FROM coded),
     final AS (
         SELECT * FROM counted
@@ -50,13 +52,15 @@ def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Per department: problems, tracked, done, open, overdue and 整改完成率 (done ÷ tracked)."""
-    pr, params = problem_facts_cte(f, as_of)
+    check_as_of(con, as_of)
+    pr, params = problems_cte(f)
     return fetch(con, f"""
     WITH {pr},
     per_group AS (                                  -- narrow integer keys first, names after
-        SELECT bid, gid, count(*) AS problems, count(*) FILTER (WHERE tracked) AS tracked,
-               count(*) FILTER (WHERE done) AS done, count(*) FILTER (WHERE open) AS open,
-               count(*) FILTER (WHERE overdue) AS overdue, bool_or(synthetic) AS synthetic
+        SELECT bid, gid, sum(problems) AS problems, coalesce(sum(problems) FILTER (WHERE tracked), 0) AS tracked,
+               coalesce(sum(problems) FILTER (WHERE done), 0) AS done,
+               coalesce(sum(problems) FILTER (WHERE open), 0) AS open,
+               coalesce(sum(problems) FILTER (WHERE overdue), 0) AS overdue, bool_or(synthetic) AS synthetic
         FROM pr GROUP BY ALL
     ),
     final AS (
@@ -75,10 +79,11 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
 
 def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = 1000) -> tuple[pl.DataFrame, int]:
     """Overdue problems, most days overdue first (top `limit`), and how many there are in all."""
-    pr, params = problem_facts_cte(f, as_of)
+    check_as_of(con, as_of)
+    pr, params = problems_cte(f, source="overdue_facts")
     df = fetch(con, f"""
     WITH {pr},
-    late AS (SELECT pid, gid, problem_id, category, due_date, synthetic FROM pr WHERE overdue),
+    late AS (SELECT pid, gid, problem_id, category, due_date, synthetic FROM pr),
     -- most days overdue first = earliest deadline first; text columns are read for these rows only
     top AS (SELECT * FROM late ORDER BY due_date, pid LIMIT $limit),  -- pid is numbered in problem_id order
     final AS (
@@ -94,7 +99,7 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
                   ef ON ef.eval_id = o.eval_id
         ORDER BY days_overdue DESC, t.problem_id
     )
-    SELECT * FROM final""", params | {"limit": limit})
+    SELECT * FROM final""", params | {"as_of": as_of, "limit": limit})
     total = int(df["total"][0]) if df.height else 0
     return df.drop("total").with_columns(pl.col("days_overdue").cast(pl.Int64)), total
 
@@ -102,7 +107,7 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
 def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Problems stated for a whole batch (region + year), not for one evaluation; none when a filter narrows."""
     where, params = f.where("p", evaluation_level=False)
-    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"  # same rule as problem_facts_cte
+    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"  # same rule as staging.problems_cte
     return fetch(con, f"""
     WITH final AS (
         SELECT problem_id, region, eval_year, category, description, recommendation,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from perfeval_dash.filters import Filters
 
 
@@ -22,22 +20,28 @@ def facts_cte(f: Filters) -> tuple[str, dict]:
     ev AS (SELECT x.*, c.* EXCLUDE (gid) FROM eval_facts x JOIN c USING (gid))""", params
 
 
-def problem_facts_cte(f: Filters, as_of: dt.date) -> tuple[str, dict]:
-    """`pr`: problems in view  as narrow rows with tracked/done/open/overdue flags."""
+_PROBLEM_SOURCES = ("problem_cube", "overdue_facts")  # derived tables with one row per group / per problem
+
+
+def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
+    """`pr`: rows of `problem_cube` (counts in `problems`) or `overdue_facts` for the problems in view.
+
+    Problems of evaluations the filters select, plus batch-level problems (gid NULL) of the selected
+    region-years only when no filter narrows within a batch: they belong to a whole batch, not to one
+    department, type or grade. Flags: tracked (has a follow-up), done (已整改/已销号), open (未整改/整改中).
+    """
+    assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
     batch_where, params = f.where("p", evaluation_level=False)
     eval_where, eval_params = f.where("e")
-    # Batch-level problems (gid NULL) belong to a whole region-year: only when the filters select whole batches.
     batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
     sql = f"""
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
                x.status_code IS NOT NULL AS tracked,
                coalesce(x.status_code >= 2, FALSE) AS done,              -- 已整改 / 已销号
-               coalesce(x.status_code < 2, FALSE) AS open,
-               -- DOMAIN: overdue = followed up, not done, deadline before the snapshot's as-of date
-               coalesce(x.status_code < 2 AND x.due_date < $as_of, FALSE) AS overdue
-        FROM problem_facts x
+               coalesce(x.status_code < 2, FALSE) AS open
+        FROM {source} x
         WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
           AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where}) OR (x.gid IS NULL AND {batch_ok}))
     )"""
-    return sql, params | eval_params | {"as_of": as_of}
+    return sql, params | eval_params
