@@ -7,19 +7,19 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from perfeval_dash.metrics import grade_sql
 from perfeval_dash.queries import fetch
 
 
 def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str) -> dict | None:
     """All fields of one evaluation plus amount used, execution rate and computed grade; None if unknown."""
-    df = fetch(con, """
+    df = fetch(con, f"""
     WITH final AS (
         SELECT e.*,
                coalesce(e.evaluated_wan, e.budget_wan) AS amount_wan,
                (e.evaluated_wan IS NULL AND e.budget_wan IS NOT NULL) AS amount_from_budget,
                CASE WHEN e.budget_wan > 0 THEN e.executed_wan / e.budget_wan END AS execution_rate,
-               CASE WHEN e.score >= 90 THEN '优' WHEN e.score >= 80 THEN '良' WHEN e.score >= 60 THEN '中'
-                    WHEN e.score IS NOT NULL THEN '差' END AS computed_grade
+               {grade_sql("e.score")} AS computed_grade  -- the band per 财预〔2020〕10号 (metrics.py)
         FROM evaluations e WHERE e.eval_id = $id
     )
     SELECT * FROM final""", {"id": eval_id})

@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from perfeval_dash.filters import Filters
-from perfeval_dash.metrics import BAND_EDGES
+from perfeval_dash.metrics import BAND_EDGES, grade_sql
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte, facts_cte
 
@@ -71,8 +71,7 @@ def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> tupl
     final AS (
         SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department,
                project_name, eval_type, score, grade,
-               CASE WHEN score >= 90 THEN '优' WHEN score >= 80 THEN '良' WHEN score >= 60 THEN '中'
-                    ELSE '差' END AS computed_grade,
+               {grade_sql("score")} AS computed_grade,  -- the band per 财预〔2020〕10号 (metrics.py)
                list_min(list_transform($edges, lambda x: abs(score - x))) <= 1 AS near_edge,
                amount_wan, amount_from_budget, synthetic,
                (SELECT count(*) FROM scored) AS total
