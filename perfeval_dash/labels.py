@@ -38,3 +38,23 @@ def chinese(df: pl.DataFrame) -> pl.DataFrame:
     out = df.with_columns(pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
                           for c, t in df.schema.items() if t == pl.Boolean)
     return out.rename({c: label(c) for c in df.columns})
+
+
+# how a missing value reads in a table, per column (others: "—")
+MISSING = {"ratio": "未知", "project_budget_wan": "未知", "gap_wan": "未知"}
+PERCENT = ("ratio", "rate")
+
+
+def _text(value: float | None, column: str) -> str:
+    if value is None:
+        return MISSING.get(column, "—")
+    if column in PERCENT:
+        return f"{value * 100:.1f}%"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def readable_nulls(df: pl.DataFrame) -> pl.DataFrame:
+    """Numeric columns holding missing values as text, so a table says 未知 / — instead of None."""
+    cols = [c for c, t in df.schema.items() if t.is_numeric() and df[c].null_count()]
+    return df.with_columns(pl.col(c).map_elements(lambda v, c=c: _text(v, c), return_dtype=pl.String,
+                                                   skip_nulls=False) for c in cols)

@@ -232,7 +232,11 @@ def table(ctx: Context, df: pl.DataFrame, name: str, key: str, note: str | None 
                  for e in df["eval_id"].to_list()]
         shown = df.with_columns(link=pl.Series(links, dtype=pl.String))
         config[labels.label("link")] = st.column_config.LinkColumn(labels.label("link"), display_text="查看")
-    display = labels.chinese(shown)
+    readable = labels.readable_nulls(shown)
+    for c in shown.columns:  # a number format no longer fits a column that now reads 未知 / —
+        if readable.schema[c] != shown.schema[c]:
+            config.pop(labels.label(c), None)
+    display = labels.chinese(readable)
     st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=key)
     if note:
         st.caption(note)

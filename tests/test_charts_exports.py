@@ -81,3 +81,11 @@ def test_excel_export_has_filters_and_chinese_headers():
 def test_csv_export_opens_in_excel():
     data = exports.to_csv(labels.chinese(pl.DataFrame({"score": [90.97]})))
     assert data.startswith(b"\xef\xbb\xbf") and "评价得分".encode() in data
+
+
+def test_tables_say_unknown_instead_of_none():
+    df = pl.DataFrame({"ratio": [0.28, None], "gap_wan": [0.0, None], "rate": [None, 0.5], "evaluations": [1, 2]})
+    out = labels.readable_nulls(df)
+    assert out["ratio"].to_list() == ["28.0%", "未知"] and out["gap_wan"].to_list() == ["0", "未知"]
+    assert out["rate"].to_list() == ["—", "50.0%"]
+    assert out["evaluations"].dtype == pl.Int64, "columns without missing values stay numeric"

@@ -116,9 +116,10 @@ def test_coverage_page_rule(fixture_data):
     assert metric(at, "合计差额") == "30.00万元"  # 20% of 300 − 30
     table = at.dataframe[0].value
     unknown = table[table["状态"] == "未知"]
-    assert unknown["覆盖率"].isna().all(), "unknown coverage must never show as 0%"
+    assert list(unknown["覆盖率"]) == ["未知"], "unknown coverage must never show as 0%"
+    assert list(unknown["年度项目预算总额（万元）"]) == ["未知"]
     whole = table[table["主管部门"] == "财政局"]
-    assert list(whole["状态"]) == ["达标"] and list(whole["覆盖率"]) == [1.0]
+    assert list(whole["状态"]) == ["达标"] and list(whole["覆盖率"]) == ["100.0%"]
 
 
 def test_coverage_threshold_is_adjustable(fixture_data):
