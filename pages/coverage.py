@@ -35,11 +35,10 @@ failed = rows.filter(rows["status"] == "未达标")
 unknown = rows.filter(rows["status"] == "未知")
 from_budget = int(rows["from_budget"].sum())
 view.metric_row([
-    ("部门·年度", fmt.count(rows.height, "个"), None),
-    ("达标", fmt.count(rows.height - failed.height - unknown.height, "个"), None),
+    ("达标", fmt.count(rows.height - failed.height - unknown.height, "个"), f"共 {rows.height:,} 个部门·年度"),
     ("未达标", fmt.count(failed.height, "个"), f"低于 {pct}% 门槛"),
     ("覆盖率未知", fmt.count(unknown.height, "个"), "有评价但没有年度项目预算总额"),
-    ("合计差额", fmt.wan(float(failed["gap_wan"].sum()) if failed.height else 0.0), "未达标部门达到门槛还需评价的金额"),
+    ("合计差额", fmt.wan(float(failed["gap_wan"].sum()) if failed.height else 0.0, max_decimals=2), "未达标部门达到门槛还需评价的金额"),
 ])
 if from_budget:
     st.caption(f"评价金额口径：{from_budget} 项评价未给出评价金额，按其预算金额计入。")

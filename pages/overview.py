@@ -24,7 +24,7 @@ below = cov.filter(cov["status"] == "未达标").height
 unknown = cov.filter(cov["status"] == "未知").height
 view.metric_row([
     ("评价项数", fmt.count(n, "项"), f"涉及 {head['departments']} 个主管部门"),
-    ("评价金额", fmt.wan(head["amount_wan"]), amount_help),
+    ("评价金额", fmt.wan(head["amount_wan"], max_decimals=2), amount_help),
     ("平均得分", fmt.score(head["avg_score"]), "各项评价总分的算术平均"),
     ("等级为优", f"{share('n_you')}", f"优 {head['n_you']} 项、良 {head['n_liang']} 项、中 {head['n_zhong']} 项、差 "
                                         f"{head['n_cha']} 项（按公布等级）"),
@@ -32,9 +32,11 @@ view.metric_row([
 view.metric_row([
     ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
      f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
-    ("覆盖率未达标部门", fmt.count(below, "个") + (f"（未知{unknown}）" if unknown else ""),
-     f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}；"
-     f"“未知”为有评价但没有预算总额的部门·年度，不计为未达标"),
+    ("覆盖率未达标部门", fmt.count(below, "个"),
+     f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}"),
+    ("覆盖率未知部门", fmt.count(unknown, "个"), "有评价但没有年度项目预算总额的部门·年度：覆盖率未知，不计为未达标"),
+])
+view.metric_row([
     ("未完成整改问题", fmt.count(prob["open"], "个"), f"有整改记录的 {prob['tracked']} 个问题中尚未整改完成的"),
     ("逾期问题", fmt.count(prob["overdue"], "个"), f"未完成且整改期限早于数据截至日 {fmt.date(as_of)}"),
     ("整改完成率", fmt.pct(prob["rate"]), "已整改（含已销号）÷ 有整改记录的问题；公布报告未给出整改情况的问题不计入"),

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 
-def wan(amount: float | None, missing: str = "—") -> str:
-    """An amount in 万元 with its published precision (2–4 decimals): '258.7049万元'; ≥1亿 as '2.35亿元'."""
+def wan(amount: float | None, missing: str = "—", max_decimals: int = 4) -> str:
+    """An amount in 万元 with its published precision (2–4 decimals): '258.7049万元'; ≥1亿 as '2.35亿元'.
+
+    Computed figures (sums, gaps) pass max_decimals=2.
+    """
     if amount is None:
         return missing
     if abs(amount) >= 10_000:
         return f"{amount / 10_000:,.2f}亿元"
-    text = f"{amount:,.4f}".rstrip("0")
+    text = f"{amount:,.{max(2, max_decimals)}f}".rstrip("0")
     whole, _, decimals = text.partition(".")
     return f"{whole}.{decimals.ljust(2, '0')}万元"
 

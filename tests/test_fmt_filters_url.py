@@ -14,6 +14,10 @@ def test_wan(amount, text):
     assert fmt.wan(amount) == text
 
 
+def test_computed_amounts_use_two_decimals():
+    assert fmt.wan(7218.2619, max_decimals=2) == "7,218.26万元"
+
+
 @pytest.mark.parametrize("value, text", [(90.97, "90.97分"), (92, "92分"), (94.8, "94.8分"), (None, "—")])
 def test_score(value, text):
     assert fmt.score(value) == text

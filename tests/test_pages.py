@@ -77,7 +77,8 @@ def test_overview_figures_on_fixture(fixture_data):
     at = run_page("pages/overview.py")
     assert metric(at, "评价项数") == "5项"
     assert metric(at, "评价金额") == "870.00万元"  # 100 (budget fallback) + 40 + 30 + 200 + 500
-    assert metric(at, "覆盖率未达标部门") == "1个（未知1）"  # 民政局 2022: 10%; 教育局 2023: no budget
+    assert metric(at, "覆盖率未达标部门") == "1个"  # 民政局 2022: 30 / 300 = 10%
+    assert metric(at, "覆盖率未知部门") == "1个"  # 教育局 2023: evaluations but no budget on file
     assert metric(at, "逾期问题") == "1个"
     assert metric(at, "整改完成率") == "33.3%"
     assert not at.get("badge"), "no synthetic rows in the fixture: no 含模拟数据 badge"
