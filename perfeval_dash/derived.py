@@ -27,12 +27,13 @@ from pathlib import Path
 
 import duckdb
 
-from perfeval_dash.schema import STATUSES
+from perfeval_dash.schema import DONE_STATUSES, STATUSES
 from perfeval_dash.schema import TABLES as SNAPSHOT_TABLES
 
 STATUS_CODE = "CASE p.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
-DONE_CODES = "(2, 3)"  # 已整改, 已销号 (schema.DONE_STATUSES)
-OPEN_CODES = "(0, 1)"  # 未整改, 整改中
+# status codes of done (已整改, 已销号) and open (未整改, 整改中) follow-ups, from schema's vocabulary
+DONE_CODES = "(" + ", ".join(str(STATUSES.index(s)) for s in DONE_STATUSES) + ")"
+OPEN_CODES = "(" + ", ".join(str(i) for i, s in enumerate(STATUSES) if s not in DONE_STATUSES) + ")"
 
 BUILD = (
     # keys of the cube: every column a filter or a chart groups by (all required by the contract, never NULL)
@@ -122,13 +123,19 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
         con.execute(sql, {"as_of": as_of, "version": VERSION} if "$version" in sql else {"as_of": as_of})
 
 
+def parquet_views(con: duckdb.DuckDBPyConnection, table_path, temporary: bool = False) -> None:
+    """One view per snapshot table over the Parquet file `table_path(name)` names (paths chosen by the store)."""
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    for name in SNAPSHOT_TABLES:
+        con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
+
+
 def write(folder: Path, table_path, as_of: dt.date) -> Path:
     """Build the derived tables into `folder/derived.duckdb` from the Parquet files `table_path(name)` names."""
     path = folder / FILE
     con = duckdb.connect(str(path))
     try:
-        for name in SNAPSHOT_TABLES:
-            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
+        parquet_views(con, table_path, temporary=True)  # temporary: the file keeps only the derived tables
         build(con, as_of)
         con.execute("CHECKPOINT")
     finally:

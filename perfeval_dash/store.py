@@ -257,9 +257,7 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
         base = _BASES.get(snapshot.path)
         if base is None:
             base = duckdb.connect(":memory:")
-            for name in schema.TABLES:
-                base.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet("
-                             f"{derived.sql_string(str(snapshot.table_path(name)))})")
+            derived.parquet_views(base, snapshot.table_path)
             if not derived.attach(base, snapshot.path, snapshot.as_of):
                 derived.build(base, snapshot.as_of)
             _BASES[snapshot.path] = base

@@ -7,9 +7,10 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from perfeval_dash.filters import Filters
-from perfeval_dash.queries import fetch
 from perfeval_dash.derived import STATUS_NAME, check_as_of
+from perfeval_dash.filters import Filters
+from perfeval_dash.metrics import rectification_rate
+from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import problems_cte
 
 
@@ -31,7 +32,7 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
     )
     SELECT * FROM final""", params).row(0, named=True)
     out = {k: (int(v) if k != "any_synthetic" else bool(v)) for k, v in row.items()}
-    out["rate"] = out["done"] / out["tracked"] if out["tracked"] else None
+    out["rate"] = rectification_rate(out["done"], out["tracked"])
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perfeval_dash.derived import DONE_CODES, OPEN_CODES
 from perfeval_dash.filters import Filters
 
 
@@ -38,8 +39,8 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
                x.status_code IS NOT NULL AS tracked,
-               coalesce(x.status_code >= 2, FALSE) AS done,              -- 已整改 / 已销号
-               coalesce(x.status_code < 2, FALSE) AS open
+               coalesce(x.status_code IN {DONE_CODES}, FALSE) AS done,   -- 已整改 / 已销号
+               coalesce(x.status_code IN {OPEN_CODES}, FALSE) AS open    -- 未整改 / 整改中
         FROM {source} x
         WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
           AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where}) OR (x.gid IS NULL AND {batch_ok}))
