@@ -109,13 +109,12 @@ def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
     return store.open(sid), current
 
 
-def _filter(label: str, key: str, opts: list, all_opts: list | None = None, fmt_func=str) -> tuple:
+def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> tuple:
     """A bound multiselect; URL values missing from the data are dropped with a notice."""
     bad = url_state.unknown_values(st.query_params.get_all(key), all_opts if all_opts is not None else opts)
     if bad:
         notice(f"链接中的{label}「{'、'.join(bad)}」在当前数据中不存在，已忽略。")
-    chosen = st.sidebar.multiselect(label, opts, key=key, bind="query-params", placeholder="全部",
-                                    format_func=fmt_func)
+    chosen = st.sidebar.multiselect(label, opts, key=key, bind="query-params", placeholder="全部")
     return tuple(chosen)
 
 
@@ -134,8 +133,8 @@ def frame() -> Context:
         regions = _filter("地区", url_state.REGION, options.regions(ctx.con))
         years = _filter("年度", url_state.YEAR, options.years(ctx.con))
         all_depts = options.departments(ctx.con, [])
-        chosen = [d for d in st.query_params.get_all(url_state.DEPT)] + list(st.session_state.get("dept", []))
-        in_region = options.departments(ctx.con, list(regions))
+        chosen = st.query_params.get_all(url_state.DEPT) + list(st.session_state.get(url_state.DEPT, []))
+        in_region = options.departments(ctx.con, list(regions)) if regions else all_depts
         dept_opts = in_region + [d for d in dict.fromkeys(chosen) if d in all_depts and d not in in_region]
         depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts)
         types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))

@@ -33,8 +33,11 @@ def frame(out: Timed, con, s: State) -> None:
     """The sidebar's option lists (view.frame runs these on every page run)."""
     out.add("regions", options.regions, con)
     out.add("years", options.years, con)
-    out.add("departments", options.departments, con, [])
-    out.add("departments_in_regions", options.departments, con, list(s.filters.regions))
+    every = out.add("departments", options.departments, con, [])
+    if s.filters.regions:
+        out.add("departments_in_regions", options.departments, con, list(s.filters.regions))
+    else:  # as view.frame: no region chosen, the full list serves without a second query
+        out["departments_in_regions"], out.times["departments_in_regions"] = every, 0.0
 
 
 def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) -> Timed:
