@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -20,8 +22,11 @@ from perfeval_dash import derived, schema
 
 DATA_DIR_ENV = "PERFEVAL_DATA_DIR"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SNAPSHOT_ID_RE = re.compile(r"^\d{8}T\d{6}-[0-9a-f]{6}$")
+# id = UTC time to the millisecond + random suffix, e.g. 20261123T203048123-3f9a1c; ids sort in publish order
+# (publish makes each id greater than every existing one). Ids of the first release carry whole seconds only.
+SNAPSHOT_ID_RE = re.compile(r"^\d{8}T\d{6}(\d{3})?-[0-9a-f]{6}$")
 CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".publish.lock"
 SNAPSHOTS_DIR = "snapshots"
 
 
@@ -110,7 +115,7 @@ class Store:
 
     # ---- reading -------------------------------------------------------------------------
     def list_ids(self) -> list[str]:
-        """Ids of all published snapshots, oldest first (ids sort by creation time)."""
+        """Ids of all published snapshots, oldest first (ids sort in publish order)."""
         if not self.snapshots_dir.is_dir():
             return []
         return sorted(p.name for p in self.snapshots_dir.iterdir()
@@ -157,16 +162,40 @@ class Store:
         if findings:
             raise ValidationError(findings)
         self.snapshots_dir.mkdir(parents=True, exist_ok=True)
-        now = dt.datetime.now(dt.timezone.utc)
-        sid = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        while self.exists(sid):  # two publishes in one second
-            sid = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        with self._publish_lock():
+            return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after)
+
+    @contextlib.contextmanager
+    def _publish_lock(self):
+        """One publish at a time per data folder, across threads and processes (an advisory file lock)."""
+        with open(self.root / LOCK_FILE, "a+b") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+    def _new_id(self) -> tuple[str, dt.datetime]:
+        """An id greater than every existing one: UTC time in milliseconds, or 1 ms after the newest id."""
+        t = dt.datetime.now(dt.timezone.utc)
+        now = t.replace(microsecond=t.microsecond // 1000 * 1000)
+        last = max(self.list_ids(), default=None)
+        if last is not None:
+            stamp = last.split("-")[0]
+            last_time = dt.datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(
+                tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(stamp[15:] or 0))
+            now = max(now, last_time + dt.timedelta(milliseconds=1))
+        return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}-{uuid.uuid4().hex[:6]}", now
+
+    def _publish_locked(self, conformed: dict[str, pl.DataFrame], as_of: dt.date, made_from: list[str], note: str,
+                        make_current: bool, _fail_after: str | None) -> Snapshot:
+        sid, now = self._new_id()
         tmp = self.snapshots_dir / f".tmp-{sid}"
         tmp.mkdir()
         try:
             manifest = {
                 "id": sid, "schema_version": schema.SCHEMA_VERSION,
-                "created_at": now.isoformat(timespec="seconds"), "as_of": as_of.isoformat(),
+                "created_at": now.isoformat(timespec="milliseconds"), "as_of": as_of.isoformat(),
                 "made_from": list(made_from), "note": note,
                 "has_synthetic": any(bool(df["synthetic"].any()) for df in conformed.values()
                                      if "synthetic" in df.columns and df.height),

@@ -142,3 +142,27 @@ def test_outdated_derived_file_is_not_used(store, monkeypatch):
     assert not con.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
     assert con.execute("select count(*) from eval_facts").fetchall()[0][0] == 5
     store_mod._BASES.clear()
+
+
+def test_twenty_publishes_in_a_tight_loop_list_in_publish_order(store, monkeypatch):
+    """Ids made within one second (or one millisecond) still sort in publish order, so "newer" is right."""
+    frozen = store_mod.dt.datetime(2026, 11, 23, 12, 0, 0, 500_000, tzinfo=store_mod.dt.timezone.utc)
+
+    class Clock(store_mod.dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # every publish sees the same instant: ids must still increase
+            return frozen
+
+    published = [store.current_id()]
+    monkeypatch.setattr(store_mod.dt, "datetime", Clock)
+    for i in range(20):
+        published.append(store.publish(fixture_tables(), as_of=AS_OF, made_from=[f"loop {i}"]).id)
+    assert store.list_ids() == published
+    assert [s.manifest["made_from"] for s in store.list()[1:]] == [[f"loop {i}"] for i in range(20)]
+    assert store.current_id() == published[-1]
+
+
+def test_ids_of_the_first_release_sort_before_later_ids_of_the_same_second():
+    old, new = "20261122T133317-ffffff", "20261122T133317000-000000"
+    assert store_mod.SNAPSHOT_ID_RE.match(old) and store_mod.SNAPSHOT_ID_RE.match(new)
+    assert sorted([new, old]) == [old, new]
