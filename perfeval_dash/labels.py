@@ -54,7 +54,10 @@ def _text(value: float | None, column: str) -> str:
 
 
 def readable_nulls(df: pl.DataFrame) -> pl.DataFrame:
-    """Numeric columns holding missing values as text, so a table says 未知 / — instead of None."""
+    """Numeric columns holding missing values as text, so a table says 未知 / — instead of None.
+
+    Formatted by a plain loop on the calling thread: a Python callback inside a polars expression
+    (map_elements) runs on polars' worker threads and deadlocked the server under concurrent sessions.
+    """
     cols = [c for c, t in df.schema.items() if t.is_numeric() and df[c].null_count()]
-    return df.with_columns(pl.col(c).map_elements(lambda v, c=c: _text(v, c), return_dtype=pl.String,
-                                                   skip_nulls=False) for c in cols)
+    return df.with_columns(pl.Series(c, [_text(v, c) for v in df[c].to_list()], dtype=pl.String) for c in cols)
