@@ -1,5 +1,7 @@
 """Frame only: page config, navigation, the shared sidebar (snapshot + filters), then the chosen page."""
 
+import perfeval_dash.preload  # noqa: F401  first: heavy modules whole before any page draws (see preload.py)
+
 import streamlit as st
 
 from perfeval_dash import view
