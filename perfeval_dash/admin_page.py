@@ -8,7 +8,7 @@ import os
 import polars as pl
 import streamlit as st
 
-from perfeval_dash import changes, importer, template
+from perfeval_dash import changes, exports, fmt, importer, template
 from perfeval_dash.changes import ROW
 from perfeval_dash.sheet_layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.store import Store, StoreError
@@ -22,7 +22,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_GEN = "_admin_upload_gen"
 _RESULT = "_admin_result"
 _PUBLISHED = "_admin_published"
-_HIGHLIGHT = "background-color: #FFF2CC"
+COMPARE_ROWS = 1000  # rows of a comparison table drawn on the page; the downloads hold all
 
 
 def editor_enabled() -> bool:
@@ -109,7 +109,7 @@ def _import_section(store: Store) -> None:
     st.subheader("导入数据")
     published = st.session_state.pop(_PUBLISHED, None)
     if published:
-        st.success(published, icon=":material/check_circle:")
+        st.success(fmt.md(published), icon=":material/check_circle:")
     gen = st.session_state.setdefault(_UPLOAD_GEN, 0)
     upload = st.file_uploader("上传填好的模板（.xlsx）或单张表的 CSV", type=["xlsx", "csv"], key=f"admin_upload_{gen}",
                               max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
@@ -145,7 +145,7 @@ def _import_section(store: Store) -> None:
         try:
             snap = importer.publish_import(store, result, as_of)
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(fmt.md(exc))
             return
         _reset_upload()
         from perfeval_dash.view import use_snapshot  # the frame; imported here to keep render() testable alone
@@ -165,7 +165,7 @@ def _reset_upload() -> None:
 def _report(result: importer.ImportResult) -> None:
     errors, warnings = result.errors, result.warnings
     if result.refused:
-        st.error(f"无法读取文件「{result.file}」：{result.errors[0].message}", icon=":material/block:")
+        st.error(f"无法读取文件「{fmt.md(result.file)}」：{fmt.md(result.errors[0].message)}", icon=":material/block:")
         return
     if errors:
         st.error(f"发现 {len(errors)} 个错误、{len(warnings)} 个警告。有错误时不能发布；请按下表逐条修改后重新上传。",
@@ -234,10 +234,17 @@ def _comparison(root: str, old_id: str, new_id: str) -> changes.SnapshotComparis
     return changes.compare(store.open(old_id).read_tables(), store.open(new_id).read_tables())
 
 
-def _highlight(df: pl.DataFrame):
-    flags = df["得分或等级变化"].to_list()
-    shown = df.drop("得分或等级变化").to_pandas()
-    return shown.style.apply(lambda r: [_HIGHLIGHT if flags[r.name] else ""] * len(r), axis=1)
+def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -> None:
+    """A comparison table: its first rows on the page (large ones are summarised), the whole of it as downloads."""
+    shown = df.head(COMPARE_ROWS)
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
+    if df.height > shown.height:
+        st.caption(f"共 {df.height:,} 行，表中显示前 {shown.height:,} 行；完整内容请下载。")
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("下载 Excel", data=lambda: exports.to_excel(df, name, [name]), file_name=f"{name}.xlsx",
+                       mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+    c2.download_button("下载 CSV", data=lambda: exports.to_csv(df), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{key}_csv", on_click="ignore", icon=":material/download:")
 
 
 def _compare_section(store: Store) -> None:
@@ -257,15 +264,16 @@ def _compare_section(store: Store) -> None:
     st.markdown(f"**评价**：新增 {cmp.evaluations_added.height} 条，删除 {cmp.evaluations_removed.height} 条，"
                 f"修改 {cmp.tables['evaluations'].changed_keys.height} 条"
                 f"（其中得分或等级变化 {cmp.evaluation_changes.filter(pl.col('得分或等级变化'))['评价编号'].n_unique()} 条，"
-                "下表黄色标出）")
+                "下表勾选标出）")
     for label, df, key in (("新增的评价", cmp.evaluations_added, "admin_cmp_added"),
                            ("删除的评价", cmp.evaluations_removed, "admin_cmp_removed")):
         if df.height:
             st.markdown(label)
-            st.dataframe(df, hide_index=True, width="stretch", key=key)
+            _capped(df, label, key)
     if cmp.evaluation_changes.height:
-        st.markdown("修改的评价（逐个值）")
-        st.dataframe(_highlight(cmp.evaluation_changes), hide_index=True, width="stretch", key="admin_cmp_changed")
+        st.markdown("修改的评价（逐个值；得分或等级的变化排在前面）")
+        _capped(cmp.evaluation_changes.sort("得分或等级变化", descending=True, maintain_order=True), "修改的评价",
+                "admin_cmp_changed", {"得分或等级变化": st.column_config.CheckboxColumn("得分或等级变化")})
     st.markdown(f"**问题整改**：整改状态或整改期限变化 {cmp.problem_changes['问题编号'].n_unique()} 个问题")
     if cmp.problem_changes.height:
-        st.dataframe(cmp.problem_changes, hide_index=True, width="stretch", key="admin_cmp_problems")
+        _capped(cmp.problem_changes, "整改变化的问题", "admin_cmp_problems")

@@ -2,6 +2,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -89,3 +90,27 @@ def test_editor_mode_uploads_reports_and_publishes(app, store, monkeypatch):
     # two snapshots now: the comparison shows the score change, flagged
     changed = table_with(at, "评价编号", "原值", "新值")
     assert changed[["评价编号", "列", "原值", "新值"]].values.tolist() == [["t-2023-02", "评价得分", "85.5", "91.0"]]
+
+
+def test_comparison_of_large_snapshots_is_summarised_not_styled(app, store, monkeypatch):
+    """A comparison of more changed values than a styled table may hold (262,144 cells) draws its first rows."""
+    monkeypatch.delenv(admin_page.EDITOR_ENV, raising=False)
+    n = 7_500  # (n + 5 fixture rows) × 6 changed columns = 45,030 change rows × 6 table columns = 270,180 cells
+    base = fixture_tables()
+    ev = pl.concat([base["evaluations"]] + [base["evaluations"].head(1).with_columns(
+        eval_id=pl.lit(f"big-{i}"), project_name=pl.lit(f"项目{i}")) for i in range(n)])
+    store.publish(base | {"evaluations": ev}, as_of=base_as_of(store), made_from=["big 1"])
+    changed = ev.with_columns(pl.col("score") - 1, *[pl.lit(f"新{c}").alias(c) for c in
+                                                      ("unit", "evaluator", "amount_basis", "recommendations", "source")])
+    store.publish(base | {"evaluations": changed}, as_of=base_as_of(store), made_from=["big 2"])
+    at = app.run(timeout=60)
+    assert not at.exception
+    shown = table_with(at, "评价编号", "原值", "新值", "得分或等级变化")
+    assert len(shown) == admin_page.COMPARE_ROWS and shown["得分或等级变化"].all()
+    assert any(f"共 {6 * (n + 5):,} 行，表中显示前 {admin_page.COMPARE_ROWS:,} 行" in c.value for c in at.caption)
+    assert [b.label for b in at.get("download_button") if b.key.startswith("admin_cmp_changed")] == \
+        ["下载 Excel", "下载 CSV"]
+
+
+def base_as_of(store):
+    return store.open().as_of
