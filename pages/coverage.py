@@ -13,7 +13,7 @@ f, con = ctx.filters, ctx.con
 top = st.container()
 raw_thr = st.query_params.get("thr")
 if raw_thr is not None and not (raw_thr.isdigit() and 1 <= int(raw_thr) <= 100):
-    view.notice(f"链接中的覆盖率门槛「{raw_thr}」无效（应为 1–100 的整数），已改用默认值 20%。")
+    view.notice(f"链接中的覆盖率门槛「{fmt.clip(raw_thr)}」无效（应为 1–100 的整数），已改用默认值 20%。")
 pct = st.slider("覆盖率门槛（%）", min_value=1, max_value=100, value=int(DEFAULT_COVERAGE_THRESHOLD * 100), step=1,
                 key="thr", bind="query-params",
                 help="各部门单位纳入重点评价的资金不低于本部门年度项目预算总额的比例；默认 20%（特克斯县报告所引规定）")

@@ -15,7 +15,7 @@ if ev is None:
     view.header(ctx, "评价详情", "单项评价的全部信息：金额与执行率、得分与等级、一级指标、问题与整改、建议和来源文件。",
                 synthetic=False)
     if eval_id:
-        st.error(f"当前数据快照中没有编号为「{eval_id}」的评价。请检查链接，或从其他页面的表格点击“查看”进入。")
+        st.error(f"当前数据快照中没有编号为「{fmt.md(fmt.clip(eval_id))}」的评价。请检查链接，或从其他页面的表格点击“查看”进入。")
     else:
         st.info("请从“评分分布”“问题整改”等页面表格中的“查看”进入某项评价，或在链接中加上 ?eval=评价编号。")
     st.stop()
@@ -28,7 +28,7 @@ if ev["synthetic"]:
 
 grade_note = "原文公布" if ev["grade_published"] else "按分数段计算"
 if ev["computed_grade"] != ev["grade"]:
-    st.warning(f"公布等级「{ev['grade']}」与得分 {fmt.score(ev['score'])} 所在分数段（「{ev['computed_grade']}」）不一致；"
+    st.warning(f"公布等级「{fmt.md(ev['grade'])}」与得分 {fmt.score(ev['score'])} 所在分数段（「{ev['computed_grade']}」）不一致；"
                "按原文保留公布等级。")
 amount_label, amount_help = (("计入金额", "原文未给出评价金额，按预算金额计") if ev["amount_from_budget"]
                              else ("评价金额", "原文给出的评价金额"))
@@ -45,7 +45,7 @@ fields = [("评价编号", ev["eval_id"]), ("地区", ev["region"]), ("评价年
           ("执行金额", fmt.wan(ev["executed_wan"], "原文未给出")),
           ("评价金额", fmt.wan(ev["evaluated_wan"], "原文未给出")),
           ("金额口径", ev["amount_basis"]), ("来源文件", ev["source"])]
-st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else v}" for k, v in fields))
+st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" for k, v in fields))
 
 dims = detail.dimensions(con, eval_id)
 if dims.height:
@@ -59,12 +59,12 @@ if probs.height:
         late = f"，已逾期 {p['days_past_due']} 天" if p["overdue"] else ""
         due = f"，整改期限 {fmt.date(p['due_date'])}" if p["due_date"] else ""
         with st.container(border=True):
-            st.markdown(f"**[{p['category']}]** {p['description']}")
+            st.markdown(f"**［{fmt.md(p['category'])}］** {fmt.md(p['description'])}")
             st.caption(f"整改状态：{status}{due}{late}"
-                       + (f"；责任单位：{p['responsible_unit']}" if p["responsible_unit"] else "")
+                       + (f"；责任单位：{fmt.md(p['responsible_unit'])}" if p["responsible_unit"] else "")
                        + (f"；完成于 {fmt.date(p['closed_date'])}" if p["closed_date"] else ""))
             if p["recommendation"]:
-                st.markdown(f"整改建议：{p['recommendation']}")
+                st.markdown(f"整改建议：{fmt.md(p['recommendation'])}")
     view.table(ctx, probs, f"{eval_id} 问题", key="detail_problems")
 else:
     st.caption("该评价没有单独列出的问题。")
@@ -76,7 +76,7 @@ if ev["recommendations"]:
 batch = detail.batch(con, ev["region"], ev["eval_year"])
 if batch:
     st.subheader("所属评价批次")
-    st.markdown(f"**{batch['title']}**（{batch['region']}，{batch['eval_year']}年评价，预算年度 {batch['budget_year']}）")
+    st.markdown(f"**{fmt.md(batch['title'])}**（{fmt.md(batch['region'])}，{batch['eval_year']}年评价，预算年度 {batch['budget_year']}）")
     st.caption(f"报告公布的评价金额合计：{fmt.wan(batch['evaluated_total_wan'])}"
                + (f"；另有整批共性问题 {batch['batch_problems']} 个，见“问题整改”页。" if batch["batch_problems"] else ""))
     if batch["recommendations"]:

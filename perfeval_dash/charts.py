@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from perfeval_dash.fmt import plot_text
 from perfeval_dash.metrics import GRADE_BANDS
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -26,9 +27,10 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
 
 def _dept_labels(df: pl.DataFrame, suffix: list[str] | None = None) -> list[str]:
     """Department labels, with the region added when the frame spans several regions (names repeat)."""
-    depts = df["department"].to_list()
+    depts = [plot_text(d) for d in df["department"].to_list()]
     many = "region" in df.columns and df["region"].n_unique() > 1
-    out = [f"{d} · {r}" if many else d for d, r in zip(depts, df["region"].to_list() if many else depts)]
+    regions = [plot_text(r) for r in df["region"].to_list()] if many else depts
+    out = [f"{d} · {r}" if many else d for d, r in zip(depts, regions)]
     return [f"{o}（{s}）" for o, s in zip(out, suffix)] if suffix else out
 
 
@@ -82,7 +84,7 @@ def fig_score_histogram(df: pl.DataFrame, bin_width: float = 1.0) -> go.Figure:
 def fig_spread(df: pl.DataFrame, title: str, max_groups: int = 30) -> go.Figure:
     """Horizontal box per group from precomputed quartiles (min, q1, median, q3, max); n in the label."""
     df = df.head(max_groups)
-    labels = [f"{g}（{n}项）" for g, n in zip(df["grp"].to_list(), df["evaluations"].to_list())]
+    labels = [f"{plot_text(g)}（{n}项）" for g, n in zip(df["grp"].to_list(), df["evaluations"].to_list())]
     fig = go.Figure(go.Box(
         y=labels, q1=df["q1"].to_list(), median=df["median"].to_list(), q3=df["q3"].to_list(),
         lowerfence=df["min"].to_list(), upperfence=df["max"].to_list(), mean=df["mean"].to_list(),
@@ -97,7 +99,7 @@ def fig_spread(df: pl.DataFrame, title: str, max_groups: int = 30) -> go.Figure:
 def fig_dimension_rates(df: pl.DataFrame) -> go.Figure:
     """Bar per dimension: average 得分率 (score ÷ weight), with how many evaluations report it."""
     fig = go.Figure(go.Bar(
-        x=[r * 100 for r in df["rate"].to_list()], y=df["dimension"].to_list(), orientation="h",
+        x=[r * 100 for r in df["rate"].to_list()], y=[plot_text(d) for d in df["dimension"].to_list()], orientation="h",
         marker_color="#5c6bc0", text=[f"{r * 100:.1f}%" for r in df["rate"].to_list()], textposition="outside",
         customdata=df["evaluations"].to_list(),
         hovertemplate="%{y}：得分率 %{x:.1f}%（%{customdata} 项评价）<extra></extra>"))
@@ -128,11 +130,11 @@ def fig_coverage(df: pl.DataFrame, threshold: float, max_rows: int = 40) -> go.F
 def fig_problem_categories(df: pl.DataFrame) -> go.Figure:
     """Stacked horizontal bars: problems per category by follow-up status."""
     fig = go.Figure()
-    categories = list(dict.fromkeys(df["category"].to_list()))
+    categories = list(dict.fromkeys(plot_text(c) for c in df["category"].to_list()))
     for status, color in STATUS_COLORS.items():
         part = df.filter(pl.col("status") == status)
         if part.height:
-            fig.add_bar(y=part["category"].to_list(), x=part["problems"].to_list(), name=status,
+            fig.add_bar(y=[plot_text(c) for c in part["category"].to_list()], x=part["problems"].to_list(), name=status,
                         orientation="h", marker_color=color,
                         hovertemplate="%{y}：" + status + " %{x} 个<extra></extra>")
     fig.update_layout(barmode="stack")
@@ -158,9 +160,10 @@ def fig_rectification(df: pl.DataFrame, max_rows: int = 30) -> go.Figure:
 def fig_dimensions_one(df: pl.DataFrame) -> go.Figure:
     """One evaluation's dimensions: score against weight, 得分率 in the label."""
     fig = go.Figure()
-    fig.add_bar(y=df["dimension"].to_list(), x=df["weight"].to_list(), orientation="h", name="权重（满分）",
+    dims = [plot_text(d) for d in df["dimension"].to_list()]
+    fig.add_bar(y=dims, x=df["weight"].to_list(), orientation="h", name="权重（满分）",
                 marker_color="#e0e0e0", hovertemplate="%{y} 权重 %{x:g} 分<extra></extra>")
-    fig.add_bar(y=df["dimension"].to_list(), x=df["score"].to_list(), orientation="h", name="得分",
+    fig.add_bar(y=dims, x=df["score"].to_list(), orientation="h", name="得分",
                 marker_color="#1976d2", text=[f"{s:g}分 / 得分率 {r * 100:.1f}%" for s, r in
                                               zip(df["score"].to_list(), df["rate"].to_list())],
                 textposition="outside", hovertemplate="%{y} 得分 %{x:g} 分<extra></extra>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 
 def wan(amount: float | None, missing: str = "—", max_decimals: int = 4) -> str:
@@ -40,3 +41,34 @@ def count(n: int | None, unit: str = "") -> str:
 def date(d: dt.date | None) -> str:
     """A date as '2024年6月30日'; '—' for None."""
     return "—" if d is None else f"{d.year}年{d.month}月{d.day}日"
+
+
+# ASCII punctuation: CommonMark lets a backslash escape each of these, so escaped text renders literally
+_MD_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:\"'&=;/@%^?,")
+CLIP = 60  # characters of a URL value echoed back in a notice
+WORD_JOINER = "\u2060"  # invisible; breaks the patterns GFM turns into links even in escaped text
+_AUTOLINK = re.compile(r"(?i)(https?|ftps?|mailto|xmpp|www)(?=[:.])|(@)")
+
+
+def md(value: object) -> str:
+    """Text from data, a file name or the URL made inert for Streamlit Markdown: every punctuation escaped.
+
+    Links, images, HTML, headings, lists, colour and icon directives and formulas all need punctuation,
+    so `[点我](http://x)` or `<img src=x>` shows as typed instead of becoming a link or an element. Bare
+    addresses (http://…, www.…, a@b.c) become links by pattern after escapes are read, so an invisible
+    word joiner goes after their scheme, `www` or `@`.
+    """
+    text = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, "" if value is None else str(value))
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).replace("\n", "  \n")
+
+
+def clip(value: object, limit: int = CLIP) -> str:
+    """A value shortened for echoing: the first `limit` characters and how long it was."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text):,} 个字符）"
+
+
+def plot_text(value: object) -> str:
+    """Text from data made inert for Plotly labels and hovers (which render <a>, <b>, <br> and entities)."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

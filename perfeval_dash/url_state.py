@@ -10,10 +10,18 @@ from perfeval_dash.filters import Filters
 REGION, YEAR, DEPT, TYPE, GRADE = "region", "year", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
 FILTER_KEYS = (REGION, YEAR, DEPT, TYPE, GRADE)
+MAX_VALUE_CHARS = 200  # longer than any name in the data: a longer URL value is dropped unread
+MAX_VALUES = 100  # values per key; more are dropped
 KEYS = {
     REGION: "地区", YEAR: "年度", DEPT: "主管部门", TYPE: "评价类型", GRADE: "等级",
     SNAPSHOT: "数据快照编号", EVAL: "评价编号（评价详情页）", THRESHOLD: "覆盖率门槛 %（评价覆盖页）",
 }
+
+
+def oversized(values: list[str]) -> tuple[list[str], int]:
+    """The values of one URL key within the bounds (length and count), and how many were dropped."""
+    kept = [v for v in values if len(v) <= MAX_VALUE_CHARS][:MAX_VALUES]
+    return kept, len(values) - len(kept)
 
 
 def unknown_values(raw: list[str], options: list) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from perfeval_dash import exports, fmt, labels, url_state
 from perfeval_dash.filters import Filters
@@ -85,10 +86,30 @@ def _show_notices(button_key: str) -> None:
     if not queued:
         return
     for text in queued:
-        st.warning(text, icon=":material/info:")
+        st.warning(fmt.md(text), icon=":material/info:")
     if st.button("知道了，关闭提示", key=button_key, type="tertiary"):
         st.session_state[_NOTICES] = []
         st.rerun()
+
+
+def _bound_url() -> None:
+    """Drop URL values too long or too many to be real (before any widget reads them), with a notice."""
+    for key in list(st.query_params.keys()):
+        values = st.query_params.get_all(key)
+        kept, dropped = url_state.oversized(values)
+        if len(key) > url_state.MAX_VALUE_CHARS:
+            kept, dropped = [], len(values)
+        if not dropped:
+            continue
+        try:
+            if kept:
+                st.query_params[key] = kept
+            else:
+                del st.query_params[key]
+        except StreamlitAPIException:  # a widget already bound to the key keeps it; it drops unknown values
+            pass
+        notice(f"链接中的参数「{fmt.clip(key, 20)}」有 {dropped} 个值过长或过多（每个值最多 "
+               f"{url_state.MAX_VALUE_CHARS} 个字符、最多 {url_state.MAX_VALUES} 个值），已忽略。")
 
 
 def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
@@ -100,7 +121,7 @@ def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
         if store.exists(wanted):
             sid = wanted
         else:
-            notice(f"链接中的数据快照「{wanted}」不存在，已改为显示当前快照。")
+            notice(f"链接中的数据快照「{fmt.clip(wanted)}」不存在，已改为显示当前快照。")
     if sid is None:
         return None, current
     st.session_state[_SNAP] = sid
@@ -113,7 +134,8 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> t
     """A bound multiselect; URL values missing from the data are dropped with a notice."""
     bad = url_state.unknown_values(st.query_params.get_all(key), all_opts if all_opts is not None else opts)
     if bad:
-        notice(f"链接中的{label}「{'、'.join(bad)}」在当前数据中不存在，已忽略。")
+        shown = "、".join(fmt.clip(b) for b in bad[:5]) + (f" 等 {len(bad)} 个值" if len(bad) > 5 else "")
+        notice(f"链接中的{label}「{shown}」在当前数据中不存在，已忽略。")
     chosen = st.sidebar.multiselect(label, opts, key=key, bind="query-params", placeholder="全部")
     return tuple(chosen)
 
@@ -121,11 +143,12 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> t
 def frame() -> Context:
     """Run once per script run from app.py: resolve the snapshot, draw the sidebar filters, build the context."""
     st.session_state.pop(_CTX, None)
+    _bound_url()
     store = Store()
     try:
         snapshot, current = _resolve_snapshot(store)
     except StoreError as exc:
-        st.error(f"无法读取数据：{exc}")
+        st.error(f"无法读取数据：{fmt.md(exc)}")
         snapshot, current = None, None
     st.sidebar.markdown(f"### {APP_TITLE}")
     ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None)
@@ -200,12 +223,12 @@ def require_data(ctx: Context) -> None:
 
 def header(ctx: Context, title: str, explanation: str, synthetic: bool, year_word: str = "评价年度") -> None:
     """Page title, one-line explanation, the filter sentence, the snapshot line and the 含模拟数据 badge."""
-    st.title(title)
+    st.title(fmt.md(title))
     st.caption(explanation)
     line = f"{ctx.filters.describe(year_word)}　｜　{ctx.snapshot_line()}"
     if synthetic:
         st.badge("含模拟数据", icon=":material/science:", color="orange")
-    st.markdown(f"<span style='color:#555'>{line}</span>", unsafe_allow_html=True)
+    st.caption(fmt.md(line))  # names come from the data: never interpreted as Markdown or HTML
 
 
 def metric_row(items: list[tuple[str, str, str | None]]) -> None:

@@ -1,6 +1,9 @@
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from perfeval_dash import fmt, url_state
 from perfeval_dash.filters import Filters
@@ -71,3 +74,43 @@ def test_share_link_round_trip():
 
 def test_unknown_values():
     assert url_state.unknown_values(["2023", "abc", ""], [2023, 2024]) == ["abc"]
+
+
+HOSTILE = ["[点我登录](http://evil.example)", "http://evil.example/x", "![x](http://evil.example/x.png)", "<img src=x onerror=alert(1)>",
+           "<iframe srcdoc='<script>alert(1)</script>'>", "# 标题", "1. 列表", ":red[红] :material/warning:", "$x$",
+           "**粗**", "`code`", "www.evil.example", "行一\n- 行二", "a\\b"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_md_escaped_text_renders_as_typed(text):
+    """Rendered by a CommonMark + GFM parser (autolinks too), escaped text makes no element but paragraphs."""
+    html = MarkdownIt("gfm-like", {"linkify": True}).enable("linkify").render(fmt.md(text))
+    tags = set(re.findall(r"<(\w+)", html))
+    assert tags <= {"p", "br"}, html
+    shown = re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+        .replace("&amp;", "&")
+    assert shown.replace("\n", "").replace(fmt.WORD_JOINER, "") == text.replace("\n", "")
+
+
+def test_clip_and_plot_text():
+    assert fmt.clip("x" * 100_000).endswith("…（共 100,000 个字符）") and len(fmt.clip("x" * 100_000)) < 100
+    assert fmt.clip("短") == "短"
+    assert fmt.plot_text('<a href="http://evil">x</a> & <b>') == '&lt;a href="http://evil"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
+
+
+def test_url_values_are_bounded():
+    kept, dropped = url_state.oversized(["教育局", "x" * (url_state.MAX_VALUE_CHARS + 1)])
+    assert kept == ["教育局"] and dropped == 1
+    kept, dropped = url_state.oversized([str(i) for i in range(url_state.MAX_VALUES + 5)])
+    assert len(kept) == url_state.MAX_VALUES and dropped == 5
+
+
+def test_no_python_callbacks_inside_polars_expressions():
+    """Python callbacks run on polars' worker threads and deadlocked the server under concurrent sessions."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [p for p in (root / "perfeval_dash").rglob("*.py")] + list((root / "pages").glob("*.py"))
+    offenders = [f"{p.relative_to(root)}:{i}" for p in sources
+                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\.(map_elements|map_batches|map_rows|map_groups|apply)\(", line)
+                 and "no-callback-check" not in line]
+    assert offenders == []

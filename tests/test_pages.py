@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +26,11 @@ def run_page(page: str, params: dict | None = None) -> AppTest:
     if page != PAGES[0]:
         at.switch_page(page).run()
     return at
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as it reads on screen: backslash escapes resolved (data is shown escaped)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -147,14 +153,14 @@ def test_problems_page(fixture_data):
 def test_detail_page_shows_one_evaluation(fixture_data):
     at = run_page("pages/detail.py", {"eval": "t-2024-01"})
     assert not at.exception
-    assert at.title[0].value == "教育局t-2024-01项目"
+    assert plain(at.title[0].value) == "教育局t-2024-01项目"
     assert any("不一致" in w.value for w in at.warning)  # published 良 vs score 79.99 (中)
 
 
 def test_detail_page_unknown_id_says_so(fixture_data):
     at = run_page("pages/detail.py", {"eval": "no-such-id"})
     assert not at.exception
-    assert "no-such-id" in at.error[0].value
+    assert "no-such-id" in plain(at.error[0].value)
 
 
 def test_pinned_snapshot_shows_old_numbers_and_notice(fixture_data):
@@ -188,5 +194,18 @@ def test_bad_threshold_in_url_is_dropped_with_notice(fixture_data):
 def test_notices_show_even_when_the_page_stops(fixture_data):
     at = run_page("pages/detail.py", {"eval": "no-such-id", "dept": ["不存在局"]})
     assert not at.exception
-    assert "no-such-id" in at.error[0].value
+    assert "no-such-id" in plain(at.error[0].value)
     assert any("不存在局" in w.value for w in at.warning)
+
+
+def test_huge_and_markdown_url_values_are_dropped_or_shown_as_text(fixture_data):
+    at = run_page("pages/detail.py", {"region": ["x" * 100_000], "eval": "[点我登录](http://evil.example)",
+                                      "dept": [f"d{i}" for i in range(150)]})
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("region" in w and "过长或过多" in w for w in warnings)
+    assert all(len(w) < 600 for w in warnings), "a huge value is never echoed in full"
+    assert "region" not in at.query_params
+    error = at.error[0].value
+    assert plain(error).count("[点我登录](http://evil.example)") == 1
+    assert "\\[点我登录\\]\\(http\u2060\\:" in error, "the link syntax reaches Markdown escaped"

@@ -110,3 +110,15 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """A server on the fixture data with a hostile payload in every free-text column and the file names."""
+    from hostile import PAYLOADS, hostile_tables
+
+    store = Store(tmp_path_factory.mktemp("hostile") / "data")
+    store.publish(hostile_tables(), as_of=AS_OF, made_from=[PAYLOADS[5], PAYLOADS[7]])
+    s = Server(store.root)
+    yield s
+    s.stop()
