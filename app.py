@@ -1,10 +1,10 @@
 """Frame only: page config, navigation, the shared sidebar (snapshot + filters), then the chosen page."""
 
-import perfeval_dash.preload  # noqa: F401  first: heavy modules whole before any page draws (see preload.py)
+import perfeval_dash.ui.preload  # noqa: F401  first: heavy modules whole before any page draws (see preload.py)
 
 import streamlit as st
 
-from perfeval_dash import view
+from perfeval_dash.ui import view
 
 st.set_page_config(page_title=view.APP_TITLE, page_icon=":material/analytics:", layout="wide")
 page = view.navigation()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from perfeval_dash import charts, fmt, view
-from perfeval_dash.metrics import DEFAULT_COVERAGE_THRESHOLD
+from perfeval_dash.ui import charts, fmt, view
+from perfeval_dash import settings
 from perfeval_dash.queries import coverage
 
 ctx = view.page_context()
@@ -14,11 +14,11 @@ top = st.container()
 raw_thr = st.query_params.get("thr")
 if raw_thr is not None and not (raw_thr.isdigit() and 1 <= int(raw_thr) <= 100):
     view.notice(f"链接中的覆盖率门槛「{fmt.clip(raw_thr)}」无效（应为 1–100 的整数），已改用默认值 20%。")
-pct = st.slider("覆盖率门槛（%）", min_value=1, max_value=100, value=int(DEFAULT_COVERAGE_THRESHOLD * 100), step=1,
+pct = st.slider("覆盖率门槛（%）", min_value=1, max_value=100, value=round(settings.COVERAGE_THRESHOLD.value * 100), step=1,
                 key="thr", bind="query-params",
                 help="各部门单位纳入重点评价的资金不低于本部门年度项目预算总额的比例；默认 20%（特克斯县报告所引规定）")
 threshold = pct / 100
-if pct != int(DEFAULT_COVERAGE_THRESHOLD * 100):
+if pct != round(settings.COVERAGE_THRESHOLD.value * 100):
     ctx.link_extra["thr"] = str(pct)
 
 rows = coverage.by_department(con, f, threshold)

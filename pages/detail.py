@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfeval_dash import charts, fmt, url_state, view
+from perfeval_dash.ui import charts, fmt, url_state, view
 from perfeval_dash.queries import detail
 
 ctx = view.page_context()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from perfeval_dash import charts, fmt, view
-from perfeval_dash.metrics import DEFAULT_COVERAGE_THRESHOLD
+from perfeval_dash.ui import charts, fmt, view
+from perfeval_dash import settings
 from perfeval_dash.queries import coverage, overview, problems
 
 ctx = view.page_context()
@@ -11,7 +11,8 @@ view.require_data(ctx)
 f, con, as_of = ctx.filters, ctx.con, ctx.snapshot.as_of
 
 head = overview.headline(con, f)
-cov = coverage.by_department(con, f, DEFAULT_COVERAGE_THRESHOLD)
+threshold = settings.COVERAGE_THRESHOLD.value
+cov = coverage.by_department(con, f, threshold)
 prob = problems.totals(con, f, as_of)
 view.header(ctx, "总览", "所选范围内重点绩效评价的项数、金额、得分与等级，20%覆盖率未达标部门，以及未完成和逾期的整改问题。",
             synthetic=head["any_synthetic"] or prob["any_synthetic"])
@@ -33,7 +34,7 @@ view.metric_row([
     ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
      f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
     ("覆盖率未达标部门", fmt.count(below, "个"),
-     f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {DEFAULT_COVERAGE_THRESHOLD:.0%}"),
+     f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {threshold:.0%}"),
     ("覆盖率未知部门", fmt.count(unknown, "个"), "有评价但没有年度项目预算总额的部门·年度：覆盖率未知，不计为未达标"),
 ])
 view.metric_row([

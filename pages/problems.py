@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfeval_dash import charts, fmt, view
+from perfeval_dash.ui import charts, fmt, view
 from perfeval_dash.queries import problems
 
 ctx = view.page_context()

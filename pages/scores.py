@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfeval_dash import charts, view
+from perfeval_dash.ui import charts, view
 from perfeval_dash.queries import overview, scores
 
 ctx = view.page_context()

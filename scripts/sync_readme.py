@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from perfeval_dash.schema import contract_markdown  # noqa: E402
+from perfeval_dash.store.schema import contract_markdown  # noqa: E402
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- contract:start -->", "<!-- contract:end -->"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from perfeval_dash import schema
+from perfeval_dash.store import schema
 
 AS_OF = dt.date(2025, 6, 30)
 REGION = "测试县"

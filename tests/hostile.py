@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from fixtures import fixture_tables
-from perfeval_dash import schema
+from perfeval_dash.store import schema
 
 PAYLOADS = (
     '<iframe srcdoc="<script>parent.alert(1)</script>">',

@@ -7,7 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fixtures import fixture_tables
-from perfeval_dash import admin_page, template
+from perfeval_dash.ui import admin_page
+from perfeval_dash.ingest import template
 
 REPO = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,7 +21,7 @@ def app(store, tmp_path):
     script.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from perfeval_dash import admin_page\n"
+        "from perfeval_dash.ui import admin_page\n"
         "from perfeval_dash.store import Store\n"
         f"admin_page.render(Store({str(store.root)!r}))\n", encoding="utf-8")
     return AppTest.from_file(str(script), default_timeout=30)

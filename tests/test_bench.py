@@ -11,7 +11,7 @@ import pytest
 from perfeval_dash.bench import apprun, compare, data, figures, floor, querybench, report, usual
 from perfeval_dash.bench.states import State, make_states
 from perfeval_dash.cli import build_parser
-from perfeval_dash.filters import Filters
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Store, connect
 
 

@@ -9,8 +9,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from perfeval_dash import charts, exports, labels
-from perfeval_dash.filters import Filters
+from perfeval_dash.ui import charts, exports, labels
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import coverage, overview, problems, scores
 from perfeval_dash.store import connect
 from fixtures import AS_OF

@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from perfeval_dash import bundled, cli, schema
+from perfeval_dash.store import bundled, schema
+from perfeval_dash.cli import commands as cli
 from perfeval_dash.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

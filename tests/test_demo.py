@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from perfeval_dash import demo, schema
-from perfeval_dash.categories import CATEGORIES, classify_expr
-from perfeval_dash.metrics import DEFAULT_COVERAGE_THRESHOLD, grade_expr
+from perfeval_dash.store import demo, schema
+from perfeval_dash.domain.categories import CATEGORIES, classify_expr
+from perfeval_dash.domain.rules import DEFAULT_COVERAGE_THRESHOLD, grade_expr
 
 AS_OF = dt.date(2026, 10, 31)
 

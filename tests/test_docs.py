@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from perfeval_dash import cli, url_state
-from perfeval_dash.schema import contract_markdown
+from perfeval_dash.cli import commands as cli
+from perfeval_dash.ui import url_state
+from perfeval_dash.store.schema import contract_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from perfeval_dash import fmt, url_state
-from perfeval_dash.filters import Filters
+from perfeval_dash.ui import fmt, url_state
+from perfeval_dash.queries.filters import Filters
 
 
 @pytest.mark.parametrize("amount, text", [

@@ -9,8 +9,8 @@ import pytest
 import xlsxwriter
 
 from fixtures import AS_OF, REGION, fixture_tables
-from perfeval_dash import importer, template, workbook_reader
-from perfeval_dash.changes import strip_rows
+from perfeval_dash.ingest import importer, template, reader as workbook_reader
+from perfeval_dash.ingest.changes import strip_rows
 from perfeval_dash.store import Store, StoreError
 
 

@@ -6,7 +6,8 @@ import polars as pl
 import pytest
 
 from fixtures import fixture_tables
-from perfeval_dash import cli, template
+from perfeval_dash.cli import commands as cli
+from perfeval_dash.ingest import template
 
 
 def dir_hashes(root):

@@ -3,7 +3,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from perfeval_dash import metrics
+from perfeval_dash.domain import rules as metrics
 
 
 @pytest.mark.parametrize("score, grade", [

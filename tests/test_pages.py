@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fixtures import AS_OF, fixture_tables
-from perfeval_dash import schema
+from perfeval_dash.store import schema
 from perfeval_dash.store import Store
 
 APP = str(Path(__file__).parent.parent / "app.py")

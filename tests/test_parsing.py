@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from perfeval_dash import parsing
-from perfeval_dash.parsing import ParseError
+from perfeval_dash.ingest import parsing
+from perfeval_dash.ingest.parsing import ParseError
 
 D = dt.date(2024, 6, 30)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures import AS_OF
-from perfeval_dash import bundled
-from perfeval_dash.filters import Filters
+from perfeval_dash.store import bundled
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
 from perfeval_dash.store import Store, connect
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from perfeval_dash import seed
-from perfeval_dash.schema import TABLES, errors, validate
+from perfeval_dash.store import seed
+from perfeval_dash.store.schema import TABLES, errors, validate
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ import polars as pl
 import pytest
 
 from fixtures import AS_OF, fixture_tables
-from perfeval_dash import schema, store as store_mod
+from perfeval_dash import settings
+from perfeval_dash.store import schema, snapshots as store_mod
 from perfeval_dash.store import Store, StoreError, ValidationError
 
 
@@ -103,7 +104,7 @@ def test_unknown_snapshot_is_refused(store):
 
 
 def test_data_dir_from_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv(store_mod.DATA_DIR_ENV, str(tmp_path / "elsewhere"))
+    monkeypatch.setenv(settings.DATA_DIR.env, str(tmp_path / "elsewhere"))
     assert Store().root == tmp_path / "elsewhere"
     assert Store().current_id() is None
 
@@ -112,8 +113,8 @@ def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store,
     """derived.duckdb is a cache beside the Parquet files: attached when present, rebuilt in memory when not."""
     import shutil
 
-    from perfeval_dash import derived
-    from perfeval_dash.filters import Filters
+    from perfeval_dash.store import derived
+    from perfeval_dash.queries.filters import Filters
     from perfeval_dash.queries import coverage, problems
 
     snap = store.open()
@@ -133,7 +134,7 @@ def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store,
 
 def test_outdated_derived_file_is_not_used(store, monkeypatch):
     """A derived.duckdb written by other code is ignored and the tables are built in memory instead."""
-    from perfeval_dash import derived
+    from perfeval_dash.store import derived
 
     snap = store.open()
     monkeypatch.setattr(derived, "VERSION", "something-else")

@@ -5,9 +5,10 @@ import polars as pl
 import pytest
 
 from fixtures import AS_OF, fixture_tables
-from perfeval_dash import bundled, importer, schema, template
-from perfeval_dash.changes import strip_rows
-from perfeval_dash.sheet_layout import GUIDE_SHEET, TABLE_ORDER, fields
+from perfeval_dash.store import bundled, schema
+from perfeval_dash.ingest import importer, template
+from perfeval_dash.ingest.changes import strip_rows
+from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, fields
 from perfeval_dash.store import Store
 
 

@@ -56,7 +56,7 @@ def measure(data_dir: str, runs: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from perfeval_dash.bench.states import State, make_states
-    from perfeval_dash.filters import Filters
+    from perfeval_dash.queries.filters import Filters
     from perfeval_dash.store import Store, connect
 
     snap = Store(data_dir).open()

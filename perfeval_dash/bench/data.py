@@ -13,9 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from perfeval_dash import settings
 from perfeval_dash.store import Store
 
-AS_OF = dt.date(2026, 10, 31)
+AS_OF = settings.DEMO_AS_OF.value
 
 
 def made_from(n: int, seed: int) -> str:
@@ -39,7 +40,7 @@ def existing(data_dir: str | Path, n: int, seed: int) -> dict | None:
 
 def generate(data_dir: str | Path, n: int, seed: int) -> dict:
     """Generate and publish one scale (in this process); seconds, peak memory and row counts."""
-    from perfeval_dash import demo
+    from perfeval_dash.store import demo
     from perfeval_dash.bench.apprun import peak_rss_mb
 
     root = scale_root(data_dir, n)

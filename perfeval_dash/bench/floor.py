@@ -14,7 +14,7 @@ import polars as pl
 
 from perfeval_dash.bench.figures import Timed
 from perfeval_dash.bench.states import State
-from perfeval_dash.filters import Filters
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot
 
 OPEN = "('未整改', '整改中')"

@@ -12,7 +12,7 @@ import time
 
 import duckdb
 
-from perfeval_dash import store as store_mod
+from perfeval_dash.store import snapshots as store_mod
 from perfeval_dash.bench import compare, figures, floor, usual
 from perfeval_dash.bench.states import make_states
 from perfeval_dash.store import Store, connect

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from perfeval_dash.filters import Filters
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
 
 

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from perfeval_dash.bench.states import State
-from perfeval_dash.filters import Filters
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot
 
 DONE = ("已整改", "已销号")

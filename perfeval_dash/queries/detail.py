@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from perfeval_dash.metrics import grade_sql
+from perfeval_dash.domain.rules import grade_sql
 from perfeval_dash.queries import fetch
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from perfeval_dash.filters import Filters
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte
 

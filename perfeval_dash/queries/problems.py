@@ -7,9 +7,10 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from perfeval_dash.derived import STATUS_NAME, check_as_of
-from perfeval_dash.filters import Filters
-from perfeval_dash.metrics import rectification_rate
+from perfeval_dash import settings
+from perfeval_dash.store.derived import STATUS_NAME, check_as_of
+from perfeval_dash.queries.filters import Filters
+from perfeval_dash.domain.rules import rectification_rate
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import problems_cte
 
@@ -78,7 +79,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
         pl.col("problems", "tracked", "done", "open", "overdue").cast(pl.Int64))
 
 
-def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = 1000) -> tuple[pl.DataFrame, int]:
+def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = settings.LIST_ROWS.value) -> tuple[pl.DataFrame, int]:
     """Overdue problems, most days overdue first (top `limit`), and how many there are in all."""
     check_as_of(con, as_of)
     pr, params = problems_cte(f, source="overdue_facts")
@@ -116,6 +117,6 @@ def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
         FROM problems p
         WHERE p.eval_id IS NULL AND {where} AND {batch_ok}
         ORDER BY synthetic, region, eval_year DESC, problem_id
-        LIMIT 1000
+        LIMIT $limit
     )
-    SELECT * FROM final""", params)
+    SELECT * FROM final""", params | {"limit": settings.LIST_ROWS.value})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from perfeval_dash.filters import Filters
-from perfeval_dash.metrics import BAND_EDGES, grade_sql
+from perfeval_dash import settings
+from perfeval_dash.queries.filters import Filters
+from perfeval_dash.domain.rules import BAND_EDGES, grade_sql
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte, facts_cte
 
@@ -59,7 +60,7 @@ def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
-def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
+def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RANKED_ROWS.value) -> tuple[pl.DataFrame, int]:
     """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
     ev, params = facts_cte(f)
     edges = list(BAND_EDGES)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from perfeval_dash.derived import DONE_CODES, OPEN_CODES
-from perfeval_dash.filters import Filters
+from perfeval_dash.store.derived import DONE_CODES, OPEN_CODES
+from perfeval_dash.queries.filters import Filters
 
 
 def cube_cte(f: Filters, year_col: str = "eval_year") -> tuple[str, dict]:

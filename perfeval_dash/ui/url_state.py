@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from perfeval_dash.filters import Filters
+from perfeval_dash import settings
+from perfeval_dash.queries.filters import Filters
 
 # ASCII key -> what it holds; filter keys are bound to sidebar widgets of the same key
 REGION, YEAR, DEPT, TYPE, GRADE = "region", "year", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
 FILTER_KEYS = (REGION, YEAR, DEPT, TYPE, GRADE)
-MAX_VALUE_CHARS = 200  # longer than any name in the data: a longer URL value is dropped unread
-MAX_VALUES = 100  # values per key; more are dropped
+MAX_VALUE_CHARS = settings.URL_VALUE_CHARS.value  # longer than any name in the data: dropped unread
+MAX_VALUES = settings.URL_VALUES.value  # values per key; more are dropped
 KEYS = {
     REGION: "地区", YEAR: "年度", DEPT: "主管部门", TYPE: "评价类型", GRADE: "等级",
     SNAPSHOT: "数据快照编号", EVAL: "评价编号（评价详情页）", THRESHOLD: "覆盖率门槛 %（评价覆盖页）",

@@ -271,7 +271,7 @@ def _check_references(tables: dict[str, pl.DataFrame], limit: int) -> list[Findi
 
 def _check_rules(tables: dict[str, pl.DataFrame], limit: int) -> list[Finding]:
     """Rules that span columns: dimension score ≤ weight, published grade vs score band (warning)."""
-    from perfeval_dash.metrics import grade_expr  # metrics is pure and imports schema; avoid a cycle
+    from perfeval_dash.domain.rules import grade_expr  # metrics is pure and imports schema; avoid a cycle
 
     out: list[Finding] = []
     dims = tables["dimension_scores"].with_row_index("_row", offset=1).filter(pl.col("score") > pl.col("weight"))

@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 import openpyxl
 
-from perfeval_dash.sheet_layout import GUIDE_SHEET, TABLE_ORDER, display_table, fields, match_field, table_for_sheet
+from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, display_table, fields, match_field, table_for_sheet
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # uploads above this are refused
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # an .xlsx whose parts unzip to more than this is refused (zip bomb)

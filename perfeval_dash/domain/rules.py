@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from perfeval_dash.schema import DONE_STATUSES
+from perfeval_dash.store.schema import DONE_STATUSES
 
 
 @dataclass(frozen=True)

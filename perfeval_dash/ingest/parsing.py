@@ -8,7 +8,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from perfeval_dash.schema import EVAL_TYPES, GRADES, STATUSES
+from perfeval_dash.store.schema import EVAL_TYPES, GRADES, STATUSES
 
 
 class ParseError(ValueError):

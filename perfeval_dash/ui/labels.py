@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from perfeval_dash.schema import TABLES
+from perfeval_dash.store.schema import TABLES
 
 DERIVED = {
     "amount_wan": "计入金额（万元）", "amount_from_budget": "按预算金额计", "rank": "排名",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from perfeval_dash.fmt import plot_text
-from perfeval_dash.metrics import GRADE_BANDS
+from perfeval_dash import settings
+from perfeval_dash.ui.fmt import plot_text
+from perfeval_dash.domain.rules import GRADE_BANDS
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 GRADE_COLORS = {"优": "#2e7d32", "良": "#1976d2", "中": "#f9a825", "差": "#c62828"}
@@ -81,7 +82,7 @@ def fig_score_histogram(df: pl.DataFrame, bin_width: float = 1.0) -> go.Figure:
     return _layout(fig, "得分分布（虚线为等级分数线，财预〔2020〕10号）", height=380)
 
 
-def fig_spread(df: pl.DataFrame, title: str, max_groups: int = 30) -> go.Figure:
+def fig_spread(df: pl.DataFrame, title: str, max_groups: int = settings.CHART_MAX_GROUPS.value) -> go.Figure:
     """Horizontal box per group from precomputed quartiles (min, q1, median, q3, max); n in the label."""
     df = df.head(max_groups)
     labels = [f"{plot_text(g)}（{n}项）" for g, n in zip(df["grp"].to_list(), df["evaluations"].to_list())]
@@ -108,7 +109,7 @@ def fig_dimension_rates(df: pl.DataFrame) -> go.Figure:
     return _layout(fig, "一级指标得分率", height=max(240, 60 + 30 * df.height))
 
 
-def fig_coverage(df: pl.DataFrame, threshold: float, max_rows: int = 40) -> go.Figure:
+def fig_coverage(df: pl.DataFrame, threshold: float, max_rows: int = settings.CHART_MAX_BARS.value) -> go.Figure:
     """Bar per department-year: coverage ratio coloured by status; threshold line; 未知 shown as a grey stub."""
     df = df.head(max_rows)
     labels = _dept_labels(df, [str(y) for y in df["budget_year"].to_list()])
@@ -143,7 +144,7 @@ def fig_problem_categories(df: pl.DataFrame) -> go.Figure:
     return _layout(fig, "问题类别（共性问题）与整改状态（问题数）", height=max(260, 80 + 34 * len(categories)))
 
 
-def fig_rectification(df: pl.DataFrame, max_rows: int = 30) -> go.Figure:
+def fig_rectification(df: pl.DataFrame, max_rows: int = settings.CHART_MAX_GROUPS.value) -> go.Figure:
     """Bar per department: 整改完成率 (done ÷ tracked); departments without follow-ups left out."""
     df = df.filter(pl.col("tracked") > 0).sort("rate").head(max_rows)
     fig = go.Figure(go.Bar(

@@ -18,10 +18,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from perfeval_dash import derived, schema
+from perfeval_dash import settings
+from perfeval_dash.store import derived, schema
 
-DATA_DIR_ENV = "PERFEVAL_DATA_DIR"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 # id = UTC time to the millisecond + random suffix, e.g. 20261123T203048123-3f9a1c; ids sort in publish order
 # (publish makes each id greater than every existing one). Ids of the first release carry whole seconds only.
 SNAPSHOT_ID_RE = re.compile(r"^\d{8}T\d{6}(\d{3})?-[0-9a-f]{6}$")
@@ -83,11 +82,8 @@ class Snapshot:
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """The data folder: the argument, else $PERFEVAL_DATA_DIR, else the repository's data/."""
-    if data_dir is not None:
-        return Path(data_dir)
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else DEFAULT_DATA_DIR
+    """The data folder: the argument, else the `data_dir` setting ($PERFEVAL_DATA_DIR, else the repository's data/)."""
+    return Path(data_dir) if data_dir is not None else settings.DATA_DIR.value
 
 
 def _sha256(path: Path) -> str:

@@ -8,8 +8,9 @@ import io
 import polars as pl
 import xlsxwriter
 
-from perfeval_dash import parsing, schema
-from perfeval_dash.sheet_layout import GUIDE_SHEET, TABLE_ORDER, Field, display_table, fields
+from perfeval_dash.ingest import parsing
+from perfeval_dash.store import schema
+from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, Field, display_table, fields
 
 TEMPLATE_FILENAME = "预算绩效评价结果_导入模板.xlsx"
 VALIDATION_ROWS = 5000  # rows below the header that get drop-down lists and formats in an empty template

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from perfeval_dash import settings
+
 
 def _scales(text: str) -> list[int]:
     try:
@@ -39,6 +41,6 @@ def register(sub) -> None:
     p.add_argument("--no-write", action="store_true", help="只打印，不写 --out")
     p.add_argument("--quick", action="store_true", help="少量重复，快速检查（数字更不稳定）")
     p.add_argument("--regenerate", action="store_true", help="重新生成各规模数据（默认复用同参数生成的快照）")
-    p.add_argument("--seed", type=int, default=7, help="模拟数据随机种子")
+    p.add_argument("--seed", type=int, default=settings.DEMO_SEED.value, help="模拟数据随机种子")
     p.add_argument("--json", default=None, help="另把原始结果写入此 JSON 文件")
     p.set_defaults(func=cmd_bench)

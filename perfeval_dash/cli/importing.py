@@ -8,10 +8,10 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from perfeval_dash import importer, parsing, template
-from perfeval_dash.sheet_layout import TABLE_ORDER, display_table
+from perfeval_dash.ingest import importer, parsing, template
+from perfeval_dash.ingest.layout import TABLE_ORDER, display_table
 from perfeval_dash.store import Store
-from perfeval_dash.workbook_reader import MAX_FILE_BYTES
+from perfeval_dash.ingest.reader import MAX_FILE_BYTES
 
 EXIT_OK, EXIT_ERRORS, EXIT_REFUSED = 0, 1, 2
 

@@ -9,10 +9,10 @@ import polars as pl
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfeval_dash import exports, fmt, labels, url_state
-from perfeval_dash.filters import Filters
+from perfeval_dash.ui import exports, fmt, labels, url_state
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
-from perfeval_dash.schema import EVAL_TYPES, GRADES
+from perfeval_dash.store.schema import EVAL_TYPES, GRADES
 from perfeval_dash.store import Snapshot, Store, StoreError, connect
 
 APP_TITLE = "预算绩效评价结果看板"

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import polars as pl
 
-from perfeval_dash import schema
+from perfeval_dash import settings
+from perfeval_dash.store import schema
 
 SOURCE_PREFIX = "演示数据生成器"
 GRADE_ORDER = ("优", "良", "中", "差")
@@ -178,7 +179,7 @@ def _lookup(values: tuple[str, ...] | list[str], idx: np.ndarray, name: str) -> 
 
 
 def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = None,
-             as_of: dt.date = dt.date(2026, 10, 31), first_year: int = 2019,
+             as_of: dt.date = settings.DEMO_AS_OF.value, first_year: int = 2019,
              last_year: int = 2026) -> dict[str, pl.DataFrame]:
     """All five contract tables of a synthetic, clearly labelled demo snapshot (same arguments → same frames).
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from perfeval_dash.schema import DONE_STATUSES, STATUSES
-from perfeval_dash.schema import TABLES as SNAPSHOT_TABLES
+from perfeval_dash.store.schema import DONE_STATUSES, STATUSES
+from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
 
 STATUS_CODE = "CASE p.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
 # status codes of done (已整改, 已销号) and open (未整改, 整改中) follow-ups, from schema's vocabulary

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from perfeval_dash.changes import ROW
-from perfeval_dash.metrics import grade_for_score
-from perfeval_dash.parsing import ParseError
-from perfeval_dash.sheet_layout import PARSERS, Field, display_table, fields, header_of, match_field
-from perfeval_dash.workbook_reader import ImportFinding, RawSheet
+from perfeval_dash.ingest.changes import ROW
+from perfeval_dash.domain.rules import grade_for_score
+from perfeval_dash.ingest.parsing import ParseError
+from perfeval_dash.ingest.layout import PARSERS, Field, display_table, fields, header_of, match_field
+from perfeval_dash.ingest.reader import ImportFinding, RawSheet
 
 if TYPE_CHECKING:
-    from perfeval_dash.importer import ImportResult
+    from perfeval_dash.ingest.importer import ImportResult
 
 NATURAL = ("region", "eval_year", "project_name")
 BAD = "_bad"  # per row: the fields whose cell could not be read (already reported)
@@ -235,7 +235,7 @@ class Resolver:
 
     def problem_rows(self, rows: list[dict]) -> None:
         """Checks and defaults that need no other table: deadline vs year, category by keyword rules."""
-        from perfeval_dash.categories import classify  # written alongside; imported late on purpose
+        from perfeval_dash.domain.categories import classify  # written alongside; imported late on purpose
 
         for row in rows:
             if row.get("category") is None and row.get("description") is not None and "category" not in row[BAD]:

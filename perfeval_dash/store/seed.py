@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from perfeval_dash.categories import classify
-from perfeval_dash.schema import conform, empty_table
+from perfeval_dash.domain.categories import classify
+from perfeval_dash.store.schema import conform, empty_table
 
 XIGONG_TITLE = "西工区2023年重大政策和重点项目执行效果说明"
 TEKES_TITLE = "特克斯县2024年度重点项目绩效评价工作总结报告"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from perfeval_dash import schema
-from perfeval_dash.sheet_layout import header_of
+from perfeval_dash.store import schema
+from perfeval_dash.ingest.layout import header_of
 
 ROW = "_row"  # Excel row of an imported row; null for rows kept from the current snapshot
 EMPTY = "（空）"

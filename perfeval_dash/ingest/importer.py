@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from perfeval_dash import schema
-from perfeval_dash.changes import ROW, Scope, TableChanges, diff_tables, merge, strip_rows
-from perfeval_dash.import_rows import NATURAL, Conversion, Resolver, SheetParser, frame
-from perfeval_dash.sheet_layout import TABLE_ORDER, display_table, header_of
+from perfeval_dash.store import schema
+from perfeval_dash.ingest.changes import ROW, Scope, TableChanges, diff_tables, merge, strip_rows
+from perfeval_dash.ingest.rows import NATURAL, Conversion, Resolver, SheetParser, frame
+from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.store import Snapshot, Store, StoreError
-from perfeval_dash.workbook_reader import FileRefused, ImportFinding, RawFile, RawSheet, read_file
+from perfeval_dash.ingest.reader import FileRefused, ImportFinding, RawFile, RawSheet, read_file
 
 __all__ = ["ImportFinding", "ImportResult", "Conversion", "read_import", "load_import", "publish_import"]
 EXISTING = "现有数据"

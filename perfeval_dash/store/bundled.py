@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
-from perfeval_dash import schema
+from perfeval_dash import settings
+from perfeval_dash.store import schema
 from perfeval_dash.store import Snapshot, Store
 
-BUNDLED_AS_OF = dt.date(2026, 10, 31)
-DEMO_SEED = 7
-DEMO_EVALUATIONS = 300
+BUNDLED_AS_OF = settings.DEMO_AS_OF.value
+DEMO_SEED = settings.DEMO_SEED.value
+DEMO_EVALUATIONS = settings.DEMO_EVALUATIONS.value
 
 
 def real_tables() -> dict[str, pl.DataFrame]:
     """The two seed reports' records (synthetic = false)."""
-    from perfeval_dash.seed import seed_tables
+    from perfeval_dash.store.seed import seed_tables
 
     return seed_tables()
 
@@ -28,7 +27,7 @@ def combine(*parts: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 def bundled_tables() -> dict[str, pl.DataFrame]:
     """Real records followed by the deterministic demo set."""
-    from perfeval_dash import demo
+    from perfeval_dash.store import demo
 
     return combine(real_tables(), demo.generate(seed=DEMO_SEED, n_evaluations=DEMO_EVALUATIONS,
                                                 as_of=BUNDLED_AS_OF))

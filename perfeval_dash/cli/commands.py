@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 
+from perfeval_dash import settings
 from perfeval_dash.store import Store, StoreError
 
 
@@ -50,7 +51,7 @@ def cmd_validate(args, store: Store) -> int:
 
 
 def cmd_demo(args, store: Store) -> int:
-    from perfeval_dash import bundled, demo
+    from perfeval_dash.store import bundled, demo
 
     tables = demo.generate(seed=args.seed, n_evaluations=args.evaluations, as_of=args.as_of)
     made_from = [f"demo.generate(seed={args.seed}, n_evaluations={args.evaluations})"]
@@ -70,7 +71,7 @@ def cmd_use(args, store: Store) -> int:
 
 
 def cmd_bundle(args, store: Store) -> int:
-    from perfeval_dash import bundled
+    from perfeval_dash.store import bundled
 
     snap = bundled.publish_bundled(store)
     print(f"已发布内置快照 {snap.id}（真实记录 + 模拟演示数据）")
@@ -95,9 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照")
-    p.add_argument("--seed", type=int, default=7, help="随机种子（相同种子得到相同数据）")
+    p.add_argument("--seed", type=int, default=settings.DEMO_SEED.value, help="随机种子（相同种子得到相同数据）")
     p.add_argument("--evaluations", type=int, default=300, help="评价条数（可到数百万）")
-    p.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="数据截至日期 YYYY-MM-DD")
+    p.add_argument("--as-of", type=_date, default=settings.DEMO_AS_OF.value, help="数据截至日期 YYYY-MM-DD")
     p.add_argument("--with-real", action="store_true", help="同时包含两份报告的真实记录")
     p.add_argument("--no-current", action="store_true", help="发布但不设为当前快照")
     p.set_defaults(func=cmd_demo)
@@ -111,13 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ---- importer commands (import, template) are registered below ----
     try:
-        from perfeval_dash import importer_cli
+        from perfeval_dash.cli import importing as importer_cli
     except ImportError:
         importer_cli = None
     if importer_cli is not None:
         importer_cli.register(sub)
 
-    from perfeval_dash import bench_cli
+    from perfeval_dash.cli import bench as bench_cli
 
     bench_cli.register(sub)
     return parser

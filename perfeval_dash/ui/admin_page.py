@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import polars as pl
 import streamlit as st
 
-from perfeval_dash import changes, exports, fmt, importer, template
-from perfeval_dash.changes import ROW
-from perfeval_dash.sheet_layout import TABLE_ORDER, display_table, header_of
+from perfeval_dash import settings
+from perfeval_dash.ingest import changes, importer, template
+from perfeval_dash.ui import exports, fmt
+from perfeval_dash.ingest.changes import ROW
+from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.store import Store, StoreError
-from perfeval_dash.workbook_reader import MAX_FILE_BYTES
+from perfeval_dash.ingest.reader import MAX_FILE_BYTES
 
-# Upload and publish in the app are switched on only by the server's operator: start the server with
-# PERFEVAL_EDITOR=1 (or put PERFEVAL_EDITOR = "1" at the top level of .streamlit/secrets.toml, which Streamlit
-# exports to the environment at start-up). Anyone with a link can otherwise only read.
-EDITOR_ENV = "PERFEVAL_EDITOR"
+# Upload and publish in the app are switched on only by the server's operator (settings.EDITOR).
+EDITOR_ENV = settings.EDITOR.env
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_GEN = "_admin_upload_gen"
 _RESULT = "_admin_result"
 _PUBLISHED = "_admin_published"
-COMPARE_ROWS = 1000  # rows of a comparison table drawn on the page; the downloads hold all
+COMPARE_ROWS = settings.LIST_ROWS.value  # rows of a comparison table drawn on the page; the downloads hold all
 
 
 def editor_enabled() -> bool:
     """True when the server was started with PERFEVAL_EDITOR=1 (upload and publish allowed)."""
-    return os.environ.get(EDITOR_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    return settings.EDITOR.value
 
 
 def render(store: Store) -> None:
@@ -148,7 +147,7 @@ def _import_section(store: Store) -> None:
             st.error(fmt.md(exc))
             return
         _reset_upload()
-        from perfeval_dash.view import use_snapshot  # the frame; imported here to keep render() testable alone
+        from perfeval_dash.ui.view import use_snapshot  # the frame; imported here to keep render() testable alone
 
         use_snapshot(snap.id)
         st.session_state[_PUBLISHED] = (f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"

@@ -9,8 +9,9 @@ from functools import cache
 
 import polars as pl
 
-from perfeval_dash import parsing, schema
-from perfeval_dash.schema import Column
+from perfeval_dash.ingest import parsing
+from perfeval_dash.store import schema
+from perfeval_dash.store.schema import Column
 
 GUIDE_SHEET = "说明"
 TABLE_ORDER = ("evaluations", "dimension_scores", "problems", "dept_budgets", "batches")

@@ -1,0 +1,1 @@
+"""The domain room: vocabularies, the rules the dashboard computes, problem categories."""
