@@ -4,6 +4,7 @@ import streamlit as st
 
 from perfeval_dash.ui import charts, fmt, view
 from perfeval_dash import settings
+from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN
 from perfeval_dash.queries import coverage
 
 ctx = view.page_context()
@@ -31,12 +32,12 @@ if rows.height == 0:
     st.info("当前筛选条件下没有评价或部门预算记录。")
     st.stop()
 
-failed = rows.filter(rows["status"] == "未达标")
-unknown = rows.filter(rows["status"] == "未知")
+failed = rows.filter(rows["status"] == BELOW)
+unknown = rows.filter(rows["status"] == UNKNOWN)
 from_budget = int(rows["from_budget"].sum())
 view.metric_row([
-    ("达标", fmt.count(rows.height - failed.height - unknown.height, "个"), f"共 {rows.height:,} 个部门·年度"),
-    ("未达标", fmt.count(failed.height, "个"), f"低于 {pct}% 门槛"),
+    (MET, fmt.count(rows.height - failed.height - unknown.height, "个"), f"共 {rows.height:,} 个部门·年度"),
+    (BELOW, fmt.count(failed.height, "个"), f"低于 {pct}% 门槛"),
     ("覆盖率未知", fmt.count(unknown.height, "个"), "有评价但没有年度项目预算总额"),
     ("合计差额", fmt.wan(float(failed["gap_wan"].sum()) if failed.height else 0.0, max_decimals=2), "未达标部门达到门槛还需评价的金额"),
 ])

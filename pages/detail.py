@@ -3,6 +3,7 @@
 import streamlit as st
 
 from perfeval_dash.ui import charts, fmt, url_state, view
+from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import detail
 
 ctx = view.page_context()
@@ -55,7 +56,7 @@ st.subheader("存在的主要问题与整改")
 probs = detail.problems(con, eval_id, as_of)
 if probs.height:
     for p in probs.iter_rows(named=True):
-        status = p["status"] or "无整改记录"
+        status = p["status"] or NO_FOLLOW_UP
         late = f"，已逾期 {p['days_past_due']} 天" if p["overdue"] else ""
         due = f"，整改期限 {fmt.date(p['due_date'])}" if p["due_date"] else ""
         with st.container(border=True):

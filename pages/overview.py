@@ -4,6 +4,7 @@ import streamlit as st
 
 from perfeval_dash.ui import charts, fmt, view
 from perfeval_dash import settings
+from perfeval_dash.domain.vocab import BELOW, GRADES, UNKNOWN
 from perfeval_dash.queries import coverage, overview, problems
 
 ctx = view.page_context()
@@ -18,21 +19,21 @@ view.header(ctx, "总览", "所选范围内重点绩效评价的项数、金额�
             synthetic=head["any_synthetic"] or prob["any_synthetic"])
 
 n = head["evaluations"]
-share = (lambda k: fmt.pct(head[k] / n) if n else "—")
+grades = head["grades"]
+share = (lambda g: fmt.pct(grades[g] / n) if n else "—")
+top, *lower = GRADES
 amount_help = (f"评价金额合计；其中 {head['amount_from_budget']} 项未给出评价金额，按预算金额计"
                + (f"；{head['amount_missing']} 项无金额" if head["amount_missing"] else ""))
-below = cov.filter(cov["status"] == "未达标").height
-unknown = cov.filter(cov["status"] == "未知").height
+below = cov.filter(cov["status"] == BELOW).height
+unknown = cov.filter(cov["status"] == UNKNOWN).height
 view.metric_row([
     ("评价项数", fmt.count(n, "项"), f"涉及 {head['departments']} 个主管部门"),
     ("评价金额", fmt.wan(head["amount_wan"], max_decimals=2), amount_help),
     ("平均得分", fmt.score(head["avg_score"]), "各项评价总分的算术平均"),
-    ("等级为优", f"{share('n_you')}", f"优 {head['n_you']} 项、良 {head['n_liang']} 项、中 {head['n_zhong']} 项、差 "
-                                        f"{head['n_cha']} 项（按公布等级）"),
+    (f"等级为{top}", share(top), "、".join(f"{g} {k} 项" for g, k in grades.items()) + "（按公布等级）"),
 ])
 view.metric_row([
-    ("良及以下", fmt.count(head["n_liang"] + head["n_zhong"] + head["n_cha"], "项"),
-     f"良 {share('n_liang')}，中 {share('n_zhong')}，差 {share('n_cha')}"),
+    (f"{lower[0]}及以下", fmt.count(sum(grades[g] for g in lower), "项"), "，".join(f"{g} {share(g)}" for g in lower)),
     ("覆盖率未达标部门", fmt.count(below, "个"),
      f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {threshold:.0%}"),
     ("覆盖率未知部门", fmt.count(unknown, "个"), "有评价但没有年度项目预算总额的部门·年度：覆盖率未知，不计为未达标"),

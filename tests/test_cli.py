@@ -84,4 +84,4 @@ def test_bundled_snapshot_is_the_real_records_plus_demo_set():
     assert real.height == 11 and set(real["region"]) == {"洛阳市西工区", "特克斯县"}
     assert fake.height > 0 and all("模拟" in r for r in fake["region"].unique())
     assert snap.has_synthetic
-    assert sum(p.stat().st_size for p in snap.path.iterdir()) < 2_000_000
+    assert sum(snap.table_path(n).stat().st_size for n in schema.TABLES) < 2_000_000  # committed files only

@@ -9,7 +9,10 @@ import pytest
 
 from perfeval_dash.store import demo, schema
 from perfeval_dash.domain.categories import CATEGORIES, classify_expr
-from perfeval_dash.domain.rules import DEFAULT_COVERAGE_THRESHOLD, grade_expr
+from perfeval_dash import settings
+from perfeval_dash.domain.rules import grade_expr
+
+DEFAULT_COVERAGE_THRESHOLD = settings.COVERAGE_THRESHOLD.value
 
 AS_OF = dt.date(2026, 10, 31)
 

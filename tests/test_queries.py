@@ -27,7 +27,7 @@ def real(tmp_path_factory):
 def test_headline_uses_budget_when_no_evaluated_amount(con):
     h = overview.headline(con, Filters())
     assert h["evaluations"] == 5 and h["amount_wan"] == pytest.approx(870)
-    assert h["amount_from_budget"] == 2 and (h["n_you"], h["n_liang"], h["n_zhong"], h["n_cha"]) == (2, 2, 0, 1)
+    assert h["amount_from_budget"] == 2 and h["grades"] == {"优": 2, "良": 2, "中": 0, "差": 1}
     assert h["avg_score"] == pytest.approx((95 + 85.5 + 59.99 + 79.99 + 90) / 5)
 
 
@@ -150,7 +150,7 @@ def test_options(con):
 
 def test_real_records_headline(real):
     xg = overview.headline(real, Filters(regions=("洛阳市西工区",)))
-    assert xg["evaluations"] == 6 and xg["n_you"] == 6 and xg["any_real"] and not xg["any_synthetic"]
+    assert xg["evaluations"] == 6 and xg["grades"]["优"] == 6 and xg["any_real"] and not xg["any_synthetic"]
     tk = overview.headline(real, Filters(regions=("特克斯县",)))
     assert tk["evaluations"] == 5 and tk["amount_wan"] == pytest.approx(8780.09)
     assert tk["avg_score"] == pytest.approx((97.17 + 94.8 + 96.07 + 93.61 + 92.49) / 5)

@@ -8,11 +8,11 @@ import time
 import duckdb
 
 from perfeval_dash.bench.states import State
-from perfeval_dash.domain.rules import DEFAULT_COVERAGE_THRESHOLD
+from perfeval_dash import settings
 from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
 
 PAGES = ("overview", "scores", "coverage", "problems", "detail")
-THR = DEFAULT_COVERAGE_THRESHOLD
+THR = settings.COVERAGE_THRESHOLD.value
 
 
 class Timed(dict):

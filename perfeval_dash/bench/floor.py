@@ -14,11 +14,15 @@ import polars as pl
 
 from perfeval_dash.bench.figures import Timed
 from perfeval_dash.bench.states import State
+from perfeval_dash import settings
+from perfeval_dash.domain.rules import grade_sql, grade_values_sql, near_edge_sql
+from perfeval_dash.domain.vocab import (BELOW, DONE_STATUSES, GRADES, MET, NO_FOLLOW_UP, OPEN_STATUSES, UNKNOWN,
+                                        WHOLE_DEPARTMENT)
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot
 
-OPEN = "('未整改', '整改中')"
-DONE = "('已整改', '已销号')"
+OPEN = "(" + ", ".join(f"'{x}'" for x in OPEN_STATUSES) + ")"
+DONE = "(" + ", ".join(f"'{x}'" for x in DONE_STATUSES) + ")"
 
 
 def tables(snapshot: Snapshot) -> dict[str, str]:
@@ -70,12 +74,11 @@ def headline(con, t, f: Filters) -> dict:
         SELECT count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS amount_missing,
-               avg(score) AS avg_score, count(*) FILTER (grade = '优') AS n_you, count(*) FILTER (grade = '良') AS n_liang,
-               count(*) FILTER (grade = '中') AS n_zhong, count(*) FILTER (grade = '差') AS n_cha,
-               count(DISTINCT department) AS departments, coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
+               avg(score) AS avg_score, count(DISTINCT department) AS departments, coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
         FROM {t['evaluations']} e WHERE {w}""", p).row(0, named=True)
-    return row
+    counts = dict(_q(con, f"SELECT grade, count(*) AS n FROM {t['evaluations']} e WHERE {w} GROUP BY grade", p).rows())
+    return row | {"grades": {g: counts.get(g, 0) for g in GRADES}}
 
 
 def coverage_sql(t, f: Filters) -> tuple[str, dict]:
@@ -90,24 +93,24 @@ def coverage_sql(t, f: Filters) -> tuple[str, dict]:
                coalesce(e.syn, b.synthetic) AS synthetic,
                CASE WHEN e.whole THEN 1.0 WHEN b.project_budget_wan > 0 THEN coalesce(e.amt, 0) / b.project_budget_wan
                     END AS ratio,
-               CASE WHEN e.whole THEN '达标' WHEN b.project_budget_wan IS NULL OR b.project_budget_wan <= 0 THEN '未知'
-                    WHEN coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN '达标' ELSE '未达标' END AS status,
+               CASE WHEN e.whole THEN '{MET}' WHEN b.project_budget_wan IS NULL OR b.project_budget_wan <= 0 THEN '{UNKNOWN}'
+                    WHEN coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN '{MET}' ELSE '{BELOW}' END AS status,
                CASE WHEN e.whole THEN 0.0 WHEN b.project_budget_wan > 0
                     THEN greatest(0, $thr * b.project_budget_wan - coalesce(e.amt, 0)) END AS gap_wan
         FROM (SELECT region, budget_year, department, count(*) AS n,
                      coalesce(sum(coalesce(evaluated_wan, budget_wan)), 0) AS amt,
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS fb,
-                     bool_or(eval_type = '部门整体') AS whole, bool_or(synthetic) AS syn
+                     bool_or(eval_type = '{WHOLE_DEPARTMENT}') AS whole, bool_or(synthetic) AS syn
               FROM {t['evaluations']} e WHERE {w} GROUP BY ALL) e
         {join} JOIN (SELECT * FROM {t['dept_budgets']} b WHERE {bw}) b
           ON e.region = b.region AND e.budget_year = b.budget_year AND e.department = b.department"""
-    return sql, p | bp | {"thr": 0.2}
+    return sql, p | bp | {"thr": settings.COVERAGE_THRESHOLD.value}
 
 
 def coverage(con, t, f: Filters) -> pl.DataFrame:
     sql, p = coverage_sql(t, f)
-    return _q(con, sql + """
-        ORDER BY status = '未达标' DESC, status = '未知' DESC, ratio NULLS FIRST, region, budget_year DESC, department""",
+    return _q(con, sql + f"""
+        ORDER BY status = '{BELOW}' DESC, status = '{UNKNOWN}' DESC, ratio NULLS FIRST, region, budget_year DESC, department""",
               p)
 
 
@@ -115,8 +118,8 @@ def coverage_regions(con, t, f: Filters) -> pl.DataFrame:
     sql, p = coverage_sql(t, f)
     return _q(con, f"""
         WITH c AS ({sql}), k AS (SELECT *, ratio IS NOT NULL AND NOT whole_department AS known FROM c)
-        SELECT region, budget_year, count(*) AS departments, count(*) FILTER (status = '达标') AS passed,
-               count(*) FILTER (status = '未达标') AS failed, count(*) FILTER (status = '未知') AS unknown,
+        SELECT region, budget_year, count(*) AS departments, count(*) FILTER (status = '{MET}') AS passed,
+               count(*) FILTER (status = '{BELOW}') AS failed, count(*) FILTER (status = '{UNKNOWN}') AS unknown,
                sum(evaluated_wan) AS evaluated_wan, coalesce(sum(project_budget_wan) FILTER (known), 0) AS budget_wan,
                coalesce(sum(evaluated_wan) FILTER (known), 0) AS evaluated_known_wan, coalesce(sum(gap_wan), 0) AS gap_wan,
                CASE WHEN coalesce(sum(project_budget_wan) FILTER (known), 0) > 0
@@ -154,7 +157,7 @@ def grade_distribution(con, t, f: Filters) -> pl.DataFrame:
     return _q(con, f"""
         SELECT g.grade, count(e.grade) AS evaluations, coalesce(sum(coalesce(e.evaluated_wan, e.budget_wan)), 0)
                AS amount_wan
-        FROM (VALUES ('优', 1), ('良', 2), ('中', 3), ('差', 4)) g(grade, ord)
+        FROM {grade_values_sql("g")}
         LEFT JOIN (SELECT grade, evaluated_wan, budget_wan FROM {t['evaluations']} e WHERE {w}) e USING (grade)
         GROUP BY g.grade, g.ord ORDER BY g.ord""", p)
 
@@ -163,7 +166,7 @@ def trend(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
     return _q(con, f"""
         SELECT eval_year, count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
-               avg(score) AS avg_score, avg(CASE WHEN grade = '优' THEN 1.0 ELSE 0.0 END) AS share_you
+               avg(score) AS avg_score, avg(CASE WHEN grade = '{GRADES[0]}' THEN 1.0 ELSE 0.0 END) AS share_excellent
         FROM {t['evaluations']} e WHERE {w} GROUP BY eval_year ORDER BY eval_year""", p)
 
 
@@ -206,12 +209,12 @@ def ranked(con, t, f: Filters) -> tuple[pl.DataFrame, int]:
     w, p = _where(f, "e")
     df = _q(con, f"""
         WITH top AS (SELECT * FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL
-                     ORDER BY score DESC, eval_id LIMIT 500)
+                     ORDER BY score DESC, eval_id LIMIT {settings.RANKED_ROWS.value})
         SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department, project_name,
                eval_type, score, grade,
-               CASE WHEN score >= 90 THEN '优' WHEN score >= 80 THEN '良' WHEN score >= 60 THEN '中' ELSE '差' END
+               {grade_sql("score")}
                    AS computed_grade,
-               least(abs(score - 60), abs(score - 80), abs(score - 90)) <= 1 AS near_edge,
+               {near_edge_sql("score")} AS near_edge,
                coalesce(evaluated_wan, budget_wan) AS amount_wan,
                evaluated_wan IS NULL AND budget_wan IS NOT NULL AS amount_from_budget, synthetic
         FROM top ORDER BY score DESC, eval_id""", p)
@@ -223,8 +226,8 @@ def by_category(con, t, f: Filters, as_of) -> pl.DataFrame:
     src, p = _problems_from(t, f)
     return _q(con, f"""
         SELECT category, status, problems FROM (
-            SELECT category, coalesce(status, '无整改记录') AS status, count(*) AS problems FROM {src}
-            GROUP BY category, coalesce(status, '无整改记录'))
+            SELECT category, coalesce(status, '{NO_FOLLOW_UP}') AS status, count(*) AS problems FROM {src}
+            GROUP BY category, coalesce(status, '{NO_FOLLOW_UP}'))
         ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status""", p)
 
 
@@ -273,8 +276,7 @@ def detail(con, t, s: State, as_of) -> dict:
         SELECT *, coalesce(evaluated_wan, budget_wan) AS amount_wan,
                (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget,
                CASE WHEN budget_wan > 0 THEN executed_wan / budget_wan END AS execution_rate,
-               CASE WHEN score >= 90 THEN '优' WHEN score >= 80 THEN '良' WHEN score >= 60 THEN '中'
-                    WHEN score IS NOT NULL THEN '差' END AS computed_grade
+               {grade_sql("score")} AS computed_grade
         FROM {t['evaluations']} WHERE eval_id = $id""", {"id": s.eval_id}))
     out = {"evaluation": ev}
     if ev is None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
 
@@ -45,8 +46,8 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
         d, y, r = depts[(j * 5 + i) % len(depts)], years[(j + i) % len(years)], regions[(j * 3 + i) % len(regions)]
         f = {"all": Filters(), "dept": Filters(depts=(d,)), "year": Filters(years=(y,)),
              "dept_year": Filters(depts=(d,), years=(y,)), "region": Filters(regions=(r,)),
-             "grade": Filters(grades=(("差", "中", "良")[j % 3],)),
-             "type": Filters(types=(("部门整体", "政策", "项目")[j % 3],)),
+             "grade": Filters(grades=(GRADES[::-1][j % 3],)),
+             "type": Filters(types=(EVAL_TYPES[::-1][j % 3],)),
              "region_year": Filters(regions=(r,), years=(y,)),
              "dept2": Filters(depts=tuple(sorted({d, depts[(j * 7 + 3) % len(depts)]})))}[k]
         i += 1

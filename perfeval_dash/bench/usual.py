@@ -15,10 +15,13 @@ import polars as pl
 import streamlit as st
 
 from perfeval_dash.bench.states import State
+from perfeval_dash import settings
+from perfeval_dash.domain.rules import BAND_EDGES, grade_for_score
+from perfeval_dash.domain.vocab import BELOW, DONE_STATUSES, GRADES, MET, NO_FOLLOW_UP, UNKNOWN, WHOLE_DEPARTMENT
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot
 
-DONE = ("已整改", "已销号")
+DONE = DONE_STATUSES
 
 
 @st.cache_data(show_spinner=False)
@@ -95,14 +98,14 @@ def headline(ev: pd.DataFrame, f: Filters) -> dict:
     g = e["grade"]
     return {"evaluations": len(e), "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
             "amount_from_budget": int(e["amount_from_budget"].sum()), "amount_missing": int(e["amount_wan"].isna().sum()),
-            "avg_score": _num(e["score"].mean()), "n_you": int((g == "优").sum()), "n_liang": int((g == "良").sum()),
-            "n_zhong": int((g == "中").sum()), "n_cha": int((g == "差").sum()), "departments": e["department"].nunique(),
+            "avg_score": _num(e["score"].mean()), "grades": {x: int((g == x).sum()) for x in GRADES},
+            "departments": e["department"].nunique(),
             "any_synthetic": bool(e["synthetic"].any()), "any_real": bool((~e["synthetic"]).any())}
 
 
-def coverage(d: Data, f: Filters, thr: float = 0.2) -> pd.DataFrame:
+def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value) -> pd.DataFrame:
     ev = d.evaluations
-    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(whole=lambda x: x["eval_type"] == "部门整体")
+    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT)
     keys = ["region", "budget_year", "department"]
     g = e.groupby(keys, as_index=False).agg(evaluations=("eval_id", "size"), evaluated_wan=("amount_wan", "sum"),
                                             from_budget=("amount_from_budget", "sum"),
@@ -119,9 +122,9 @@ def coverage(d: Data, f: Filters, thr: float = 0.2) -> pd.DataFrame:
     pb, amt, whole = j["project_budget_wan"], j["evaluated_wan"], j["whole_department"]
     ok = pb > 0
     j["ratio"] = np.where(whole, 1.0, np.where(ok, amt / pb.where(ok), np.nan))
-    j["status"] = np.where(whole, "达标", np.where(~ok, "未知", np.where(amt / pb.where(ok) >= thr, "达标", "未达标")))
+    j["status"] = np.where(whole, MET, np.where(~ok, UNKNOWN, np.where(amt / pb.where(ok) >= thr, MET, BELOW)))
     j["gap_wan"] = np.where(whole, 0.0, np.where(ok, np.maximum(0, thr * pb - amt), np.nan))
-    j["_f"], j["_u"] = j["status"] == "未达标", j["status"] == "未知"
+    j["_f"], j["_u"] = j["status"] == BELOW, j["status"] == UNKNOWN
     j = j.sort_values(["_f", "_u", "ratio", "region", "budget_year", "department"],
                       ascending=[False, False, True, True, False, True], na_position="first")
     return j[keys + ["evaluations", "evaluated_wan", "from_budget", "whole_department", "project_budget_wan",
@@ -132,8 +135,8 @@ def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
     r = rows.assign(known=rows["ratio"].notna() & ~rows["whole_department"])
     r = r.assign(kb=r["project_budget_wan"].where(r["known"], 0.0), ke=r["evaluated_wan"].where(r["known"], 0.0))
     g = r.groupby(["region", "budget_year"], as_index=False).agg(
-        departments=("status", "size"), passed=("status", lambda s: int((s == "达标").sum())),
-        failed=("status", lambda s: int((s == "未达标").sum())), unknown=("status", lambda s: int((s == "未知").sum())),
+        departments=("status", "size"), passed=("status", lambda s: int((s == MET).sum())),
+        failed=("status", lambda s: int((s == BELOW).sum())), unknown=("status", lambda s: int((s == UNKNOWN).sum())),
         evaluated_wan=("evaluated_wan", "sum"), budget_wan=("kb", "sum"), evaluated_known_wan=("ke", "sum"),
         gap_wan=("gap_wan", "sum"))
     g["ratio"] = np.where(g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0),
@@ -163,7 +166,7 @@ def problem_totals(p: pd.DataFrame) -> dict:
 
 
 def by_category(p: pd.DataFrame) -> pd.DataFrame:
-    g = p.assign(status=p["status"].fillna("无整改记录")).groupby(["category", "status"]).size() \
+    g = p.assign(status=p["status"].fillna(NO_FOLLOW_UP)).groupby(["category", "status"]).size() \
         .rename("problems").reset_index()
     g["_t"] = g.groupby("category")["problems"].transform("sum")
     return g.sort_values(["_t", "category", "status"], ascending=[False, True, True])[["category", "status", "problems"]]
@@ -195,14 +198,14 @@ def batch_level(p: pd.DataFrame) -> pd.DataFrame:
 
 
 def grade_distribution(e: pd.DataFrame) -> pd.DataFrame:
-    rows = [(g, int((e["grade"] == g).sum()), float(e.loc[e["grade"] == g, "amount_wan"].sum())) for g in "优良中差"]
+    rows = [(g, int((e["grade"] == g).sum()), float(e.loc[e["grade"] == g, "amount_wan"].sum())) for g in GRADES]
     return pd.DataFrame(rows, columns=["grade", "evaluations", "amount_wan"])
 
 
 def trend(e: pd.DataFrame) -> pd.DataFrame:
-    return e.assign(you=(e["grade"] == "优").astype(float)).groupby("eval_year", as_index=False).agg(
+    return e.assign(top=(e["grade"] == GRADES[0]).astype(float)).groupby("eval_year", as_index=False).agg(
         evaluations=("eval_id", "size"), amount_wan=("amount_wan", lambda s: s.sum(min_count=1)),
-        avg_score=("score", "mean"), share_you=("you", "mean")).sort_values("eval_year")
+        avg_score=("score", "mean"), share_excellent=("top", "mean")).sort_values("eval_year")
 
 
 def batches(d: Data, f: Filters) -> pd.DataFrame:
@@ -226,11 +229,11 @@ def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
 
 def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     e = e[e["score"].notna()]
-    top = e.sort_values(["score", "eval_id"], ascending=[False, True]).head(500)
+    top = e.sort_values(["score", "eval_id"], ascending=[False, True]).head(settings.RANKED_ROWS.value)
     sc = top["score"]
     top = top.assign(rank=sc.rank(method="min", ascending=False).astype("int64"),
-                     computed_grade=np.select([sc >= 90, sc >= 80, sc >= 60], ["优", "良", "中"], "差"),
-                     near_edge=np.minimum.reduce([(sc - x).abs() for x in (60, 80, 90)]) <= 1)
+                     computed_grade=[grade_for_score(x) for x in sc],
+                     near_edge=np.minimum.reduce([(sc - x).abs() for x in BAND_EDGES]) <= settings.NEAR_EDGE_POINTS.value)
     cols = ["rank", "eval_id", "region", "eval_year", "department", "project_name", "eval_type", "score", "grade",
             "computed_grade", "near_edge", "amount_wan", "amount_from_budget", "synthetic"]
     return top[cols], len(e)
@@ -244,7 +247,7 @@ def detail(d: Data, s: State, as_of: dt.date) -> dict:
     r = _amounts(row).iloc[0].to_dict()
     r["execution_rate"] = r["executed_wan"] / r["budget_wan"] if r["budget_wan"] and r["budget_wan"] > 0 else None
     sc = r["score"]
-    r["computed_grade"] = "优" if sc >= 90 else "良" if sc >= 80 else "中" if sc >= 60 else "差"
+    r["computed_grade"] = grade_for_score(sc)
     dims = d.dimension_scores
     dm = dims[dims["eval_id"] == s.eval_id]
     dm = dm.assign(rate=dm["score"] / dm["weight"].where(dm["weight"] > 0)).sort_values(

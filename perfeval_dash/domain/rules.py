@@ -1,116 +1,150 @@
-"""Pure domain rules: grade bands, evaluated amount, coverage, overdue, rectification rate."""
+"""The rules the dashboard computes, each declared once in the form the app runs.
+
+Grade bands are one table; the Python, polars and SQL forms and the chart edges are generated from it.
+The amount fallback, done/open status, overdue and the coverage rule are named SQL fragments used by the
+derived tables (store/derived.py) and every query. Column names passed in are code, never user input;
+user values reach SQL only as bound parameters ($as_of, $thr).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 
-from perfeval_dash.store.schema import DONE_STATUSES
+from perfeval_dash import settings
+from perfeval_dash.domain.vocab import (BELOW, DONE_STATUSES, EXCELLENT, FAIR, GOOD, MET, OPEN_STATUSES, POOR, STATUSES,
+                                        UNKNOWN)
 
 
+# ---- grade bands ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GradeBand:
-    """A grade and its score interval [low, high)."""
+    """A grade and the lowest score it takes (the band runs up to the next grade's lowest score)."""
 
     grade: str
     low: float
-    high: float  # exclusive, except 优 which includes 100
     label: str
 
 
-# 财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）第二十九条
+# 财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）第二十九条: 优 90–100, 良 80–<90, 中 60–<80, 差 <60.
+# Texts that write 良 80–89 leave 89.5 between bands; this rule places it in 良 (DOMAIN.md).
 GRADE_BANDS: tuple[GradeBand, ...] = (
-    GradeBand("优", 90, 100.0001, "90–100分"),
-    GradeBand("良", 80, 90, "80–<90分"),
-    GradeBand("中", 60, 80, "60–<80分"),
-    GradeBand("差", 0, 60, "<60分"),
+    GradeBand(EXCELLENT, 90, "90–100分"),
+    GradeBand(GOOD, 80, "80–<90分"),
+    GradeBand(FAIR, 60, "60–<80分"),
+    GradeBand(POOR, 0, "<60分"),
 )
-BAND_EDGES = (60.0, 80.0, 90.0)
-
-DEFAULT_COVERAGE_THRESHOLD = 0.20  # 特克斯县报告：不低于本部门单位年度项目预算总额20%
+BAND_EDGES: tuple[float, ...] = tuple(sorted(float(b.low) for b in GRADE_BANDS if b.low > 0))  # 60, 80, 90
 
 
 def grade_for_score(score: float | None) -> str | None:
-    """The grade band of a score per 财预〔2020〕10号 (优 ≥90, 良 ≥80, 中 ≥60, 差 <60); None for None."""
+    """The grade band of a score (财预〔2020〕10号); None for None (a grade is never derived from nothing)."""
     if score is None:
         return None
-    for band in GRADE_BANDS:
-        if score >= band.low:
-            return band.grade
-    return GRADE_BANDS[-1].grade
+    return next(b.grade for b in GRADE_BANDS if score >= b.low or b is GRADE_BANDS[-1])
 
 
 def grade_expr(score: pl.Expr) -> pl.Expr:
-    """Polars expression: the grade band of a score column."""
-    return (pl.when(score >= 90).then(pl.lit("优"))
-            .when(score >= 80).then(pl.lit("良"))
-            .when(score >= 60).then(pl.lit("中"))
-            .when(score.is_not_null()).then(pl.lit("差"))
-            .otherwise(pl.lit(None, dtype=pl.String)))
-
-
-GRADE_SQL = ("CASE WHEN {s} >= 90 THEN '优' WHEN {s} >= 80 THEN '良' WHEN {s} >= 60 THEN '中' "
-             "WHEN {s} IS NOT NULL THEN '差' END")
+    """Polars expression: the grade band of a score column (null for null)."""
+    *upper, last = GRADE_BANDS
+    expr = pl.when(score >= upper[0].low).then(pl.lit(upper[0].grade))
+    for band in upper[1:]:
+        expr = expr.when(score >= band.low).then(pl.lit(band.grade))
+    return expr.when(score.is_not_null()).then(pl.lit(last.grade)).otherwise(pl.lit(None, dtype=pl.String))
 
 
 def grade_sql(score_col: str = "score") -> str:
-    """SQL CASE expression for the grade band of a score column (column name is code, never user input)."""
-    return GRADE_SQL.format(s=score_col)
+    """SQL CASE expression for the grade band of a score column (NULL for NULL)."""
+    *upper, last = GRADE_BANDS
+    whens = " ".join(f"WHEN {score_col} >= {b.low} THEN '{b.grade}'" for b in upper)
+    return f"CASE {whens} WHEN {score_col} IS NOT NULL THEN '{last.grade}' END"
 
 
-def near_band_edge(score: float, within: float = 1.0) -> bool:
-    """True when a score lies within `within` points of a grade-band edge (60, 80, 90)."""
-    return any(abs(score - e) <= within for e in BAND_EDGES)
+def near_edge_sql(score_col: str = "score") -> str:
+    """SQL: TRUE when a score lies within the `near_edge_points` setting of a band edge (60, 80, 90)."""
+    within = settings.NEAR_EDGE_POINTS.value
+    return " OR ".join(f"abs({score_col} - {e}) <= {within}" for e in BAND_EDGES)
 
 
-def evaluated_amount(evaluated_wan: float | None, budget_wan: float | None) -> tuple[float | None, str]:
-    """The evaluated amount a figure uses and which field it came from ('评价金额' or '预算金额')."""
-    if evaluated_wan is not None:
-        return evaluated_wan, "评价金额"
-    if budget_wan is not None:
-        return budget_wan, "预算金额"
-    return None, "无金额"
+def grade_values_sql(alias: str = "g") -> str:
+    """SQL: the grades in band order as a VALUES table `alias(grade, ord)`."""
+    rows = ", ".join(f"('{b.grade}', {i})" for i, b in enumerate(GRADE_BANDS, 1))
+    return f"(VALUES {rows}) {alias}(grade, ord)"
 
 
-def is_done(status: str | None) -> bool:
-    """A follow-up counts as done when 已整改 or 已销号."""
-    return status in DONE_STATUSES
+# ---- evaluated amount ----------------------------------------------------------------------------
+def amount_sql(e: str = "") -> str:
+    """SQL: the amount a figure counts for an evaluation — its evaluated amount, else its budget (DOMAIN.md)."""
+    p = f"{e}." if e else ""
+    return f"coalesce({p}evaluated_wan, {p}budget_wan)"
 
 
-def is_overdue(status: str | None, due_date: dt.date | None, as_of: dt.date) -> bool:
-    """Overdue = has a follow-up, not done, and deadline strictly before the snapshot's as-of date."""
-    return status is not None and not is_done(status) and due_date is not None and due_date < as_of
+def amount_from_budget_sql(e: str = "") -> str:
+    """SQL: TRUE where the amount counted is the budget amount because no evaluated amount was given."""
+    p = f"{e}." if e else ""
+    return f"({p}evaluated_wan IS NULL AND {p}budget_wan IS NOT NULL)"
 
 
-def days_overdue(due_date: dt.date, as_of: dt.date) -> int:
-    """Whole days between the deadline and the as-of date."""
-    return (as_of - due_date).days
+# ---- follow-up status ----------------------------------------------------------------------------
+def _in_list(words: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{w}'" for w in words) + ")"
+
+
+def status_code_sql(status_col: str = "status") -> str:
+    """SQL: the status as a small code (its position in STATUSES); NULL where no follow-up is recorded."""
+    return f"CASE {status_col} " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
+
+
+def status_name_sql(code_col: str = "status_code") -> str:
+    """SQL: the status word of a status code (NULL for NULL)."""
+    return f"CASE {code_col} " + " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUSES)) + " END"
+
+
+DONE_CODES = "(" + ", ".join(str(STATUSES.index(s)) for s in DONE_STATUSES) + ")"  # 已整改, 已销号
+OPEN_CODES = "(" + ", ".join(str(STATUSES.index(s)) for s in OPEN_STATUSES) + ")"  # 未整改, 整改中
+
+
+def done_sql(status_col: str = "status") -> str:
+    """SQL: TRUE when a follow-up is done (已整改 or 已销号); FALSE when open; NULL when none is recorded."""
+    return f"({status_col} IN {_in_list(DONE_STATUSES)})"
+
+
+def open_sql(status_col: str = "status") -> str:
+    """SQL: TRUE when a follow-up is open (未整改 or 整改中); NULL when none is recorded."""
+    return f"({status_col} IN {_in_list(OPEN_STATUSES)})"
+
+
+def overdue_sql(open_expr: str, due_col: str = "due_date", as_of: str = "$as_of") -> str:
+    """SQL: overdue = followed up, not done, deadline strictly before the snapshot's as-of date (never NULL)."""
+    return f"coalesce({open_expr} AND {due_col} < {as_of}, FALSE)"
 
 
 def rectification_rate(done: int, tracked: int) -> float | None:
-    """整改完成率 = done ÷ problems with a follow-up; None when none is tracked."""
+    """整改完成率 = done ÷ problems with a follow-up; None (未知) when none is tracked."""
     return None if tracked == 0 else done / tracked
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """Coverage of one department-year under the 20% rule."""
+# ---- the coverage rule ---------------------------------------------------------------------------
+# 特克斯县报告: 按照部门单位不低于本部门单位年度项目预算总额20%的比例 — per department and budget year,
+# Σ evaluated amount ÷ annual project budget ≥ threshold. A 部门整体 evaluation covers its department (100%);
+# no budget total on file → 未知 (never 0%); the gap is what is still to evaluate to reach the threshold.
+def coverage_ratio_sql(evaluated: str, budget: str, whole: str) -> str:
+    """SQL: the coverage ratio (1.0 for a whole-department evaluation; NULL when the budget is unknown)."""
+    return f"CASE WHEN {whole} THEN 1.0 WHEN {budget} > 0 THEN {evaluated} / {budget} END"
 
-    ratio: float | None  # None = unknown (no budget total on file)
-    status: str  # 达标 / 未达标 / 未知
-    gap_wan: float | None  # 万元 still needed to reach the threshold; 0 when met; None when unknown
-    whole_department: bool
+
+def coverage_verdict_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:
+    """SQL: 达标 / 未达标 / 未知 under the coverage rule."""
+    return (f"CASE WHEN {whole} THEN '{MET}' WHEN {budget} IS NULL OR {budget} <= 0 THEN '{UNKNOWN}' "
+            f"WHEN {evaluated} / {budget} >= {threshold} THEN '{MET}' ELSE '{BELOW}' END")
 
 
-def coverage(evaluated_wan: float, project_budget_wan: float | None, whole_department: bool,
-             threshold: float = DEFAULT_COVERAGE_THRESHOLD) -> Coverage:
-    """The 20% rule (特克斯县报告): Σ evaluated ÷ project budget total ≥ threshold; 部门整体 counts as 100%."""
-    if whole_department:
-        return Coverage(1.0, "达标", 0.0, True)
-    if project_budget_wan is None or project_budget_wan <= 0:
-        return Coverage(None, "未知", None, False)
-    ratio = evaluated_wan / project_budget_wan
-    gap = max(0.0, threshold * project_budget_wan - evaluated_wan)
-    return Coverage(ratio, "达标" if ratio >= threshold else "未达标", gap, False)
+def coverage_gap_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:
+    """SQL: 万元 still to evaluate to reach the threshold (0 when met; NULL when the budget is unknown)."""
+    return f"CASE WHEN {whole} THEN 0.0 WHEN {budget} > 0 THEN greatest(0, {threshold} * {budget} - {evaluated}) END"
+
+
+def verdict_order_sql(verdict_col: str = "status") -> str:
+    """SQL ORDER BY terms putting 未达标 first, then 未知, then 达标."""
+    return f"{verdict_col} = '{BELOW}' DESC, {verdict_col} = '{UNKNOWN}' DESC"

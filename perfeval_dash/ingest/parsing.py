@@ -8,7 +8,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from perfeval_dash.store.schema import EVAL_TYPES, GRADES, STATUSES
+from perfeval_dash.domain.vocab import EVAL_TYPE_WORDS, EVAL_TYPES, GRADE_WORDS, GRADES, STATUS_WORDS, STATUSES
 
 
 class ParseError(ValueError):
@@ -19,15 +19,6 @@ class ParseError(ValueError):
         super().__init__(reason)
 
 
-# Written forms accepted for closed vocabularies (written form -> contract value). Edit here only.
-GRADE_WORDS: dict[str, str] = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中",
-                               "差": "差", "较差": "差"}
-STATUS_WORDS: dict[str, str] = {"未整改": "未整改", "未开始": "未整改", "整改中": "整改中", "正在整改": "整改中",
-                                "部分整改": "整改中", "已整改": "已整改", "整改完成": "已整改", "已完成整改": "已整改",
-                                "已完成": "已整改", "已销号": "已销号", "销号": "已销号"}
-EVAL_TYPE_WORDS: dict[str, str] = {"项目": "项目", "项目支出": "项目", "项目支出绩效评价": "项目",
-                                   "部门整体": "部门整体", "部门整体支出": "部门整体", "部门整体支出绩效评价": "部门整体",
-                                   "政策": "政策", "政策评价": "政策"}
 BOOL_WORDS: dict[str, bool] = {"是": True, "否": False, "true": True, "false": False, "1": True, "0": False,
                                "y": True, "n": False, "yes": True, "no": False}
 # unit written after an amount -> factor to 万元 (as a Decimal, so 0.4亿元 is exactly 4000)
@@ -178,17 +169,17 @@ def _word(value: object, words: dict[str, str], allowed: tuple[str, ...], what: 
 
 
 def parse_grade(value: object) -> str | None:
-    """A grade word: 优/优秀, 良/良好, 中/中等, 差/较差 -> 优/良/中/差."""
+    """A grade word (vocab.GRADE_WORDS: 优秀, 良好, 一般, 较差 …) -> one of vocab.GRADES."""
     return _word(value, GRADE_WORDS, GRADES, "评价等级")
 
 
 def parse_status(value: object) -> str | None:
-    """A rectification status word -> 未整改 / 整改中 / 已整改 / 已销号."""
+    """A rectification status word (vocab.STATUS_WORDS) -> one of vocab.STATUSES."""
     return _word(value, STATUS_WORDS, STATUSES, "整改状态")
 
 
 def parse_eval_type(value: object) -> str | None:
-    """An evaluation type word -> 项目 / 部门整体 / 政策."""
+    """An evaluation type word (vocab.EVAL_TYPE_WORDS) -> one of vocab.EVAL_TYPES."""
     return _word(value, EVAL_TYPE_WORDS, EVAL_TYPES, "评价类型")
 
 

@@ -8,7 +8,7 @@ import io
 import polars as pl
 import xlsxwriter
 
-from perfeval_dash.ingest import parsing
+from perfeval_dash.domain import vocab
 from perfeval_dash.store import schema
 from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, Field, display_table, fields
 
@@ -16,17 +16,20 @@ TEMPLATE_FILENAME = "预算绩效评价结果_导入模板.xlsx"
 VALIDATION_ROWS = 5000  # rows below the header that get drop-down lists and formats in an empty template
 _WIDE = {"project_name", "description", "recommendation", "recommendations", "amount_basis", "title", "source",
          "evaluator", "department", "unit", "responsible_unit"}
+def _choices(words: tuple[str, ...], written: dict[str, str]) -> str:
+    """'优 / 良 / 中 / 差（也可写 优秀、良好 …）' for a vocabulary and its accepted written forms."""
+    return " / ".join(words) + "（也可写 " + "、".join(w for w in written if w not in words) + "）"
+
+
 KIND_NOTES = {
     "amount": "数字，单位万元；也可写 1,000.5、1000.5万元、0.4亿元、¥123.77万、5000元（自动换算为万元）",
     "score": "数字，0–100；可带“分”，如 90.97分",
     "year": "四位年份，如 2024",
     "date": "日期单元格，或写 2024-06-30、2024/6/30、2024年6月30日、2024.6.30",
     "bool": "是 / 否",
-    "grade": "优 / 良 / 中 / 差（也可写 " + "、".join(w for w in parsing.GRADE_WORDS if len(w) > 1) + "）",
-    "status": "未整改 / 整改中 / 已整改 / 已销号（也可写 "
-              + "、".join(w for w in parsing.STATUS_WORDS if w not in schema.STATUSES) + "）",
-    "eval_type": "项目 / 部门整体 / 政策（也可写 "
-                 + "、".join(w for w in parsing.EVAL_TYPE_WORDS if w not in schema.EVAL_TYPES) + "）",
+    "grade": _choices(vocab.GRADES, vocab.GRADE_WORDS),
+    "status": _choices(vocab.STATUSES, vocab.STATUS_WORDS),
+    "eval_type": _choices(vocab.EVAL_TYPES, vocab.EVAL_TYPE_WORDS),
     "text": "文字",
 }
 GUIDE_INTRO = [

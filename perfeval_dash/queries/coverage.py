@@ -5,9 +5,14 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from perfeval_dash.domain.rules import coverage_gap_sql, coverage_ratio_sql, coverage_verdict_sql, verdict_order_sql
+from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN, WHOLE_DEPARTMENT
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte
+
+
+RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department")  # the coverage rule's inputs
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) -> pl.DataFrame:
@@ -19,7 +24,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     c, params = cube_cte(f, year_col="budget_year")
     budget_where, budget_params = f.where("b", year_col="budget_year", evaluation_level=False)
     dept_filter = "AND b.department = ANY($f_depts)" if f.depts else ""
-    params = params | budget_params | {"thr": threshold}
+    params = params | budget_params | {"thr": threshold, "whole_type": WHOLE_DEPARTMENT}
     return fetch(con, f"""
     WITH {c},
     evaluated AS (
@@ -27,7 +32,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
                sum(evaluations) AS evaluations,
                coalesce(sum(amount_wan), 0) AS evaluated_wan,
                sum(from_budget) AS from_budget,
-               bool_or(eval_type = '部门整体') AS whole_department,
+               bool_or(eval_type = $whole_type) AS whole_department,
                bool_or(synthetic) AS synthetic
         FROM c GROUP BY ALL
     ),
@@ -53,19 +58,13 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     ),
     final AS (
         SELECT *,
-               CASE WHEN whole_department THEN 1.0
-                    WHEN project_budget_wan > 0 THEN evaluated_wan / project_budget_wan END AS ratio,
-               CASE WHEN whole_department THEN '达标'
-                    WHEN project_budget_wan IS NULL OR project_budget_wan <= 0 THEN '未知'
-                    WHEN evaluated_wan / project_budget_wan >= $thr THEN '达标'
-                    ELSE '未达标' END AS status,
-               CASE WHEN whole_department THEN 0.0
-                    WHEN project_budget_wan > 0 THEN greatest(0, $thr * project_budget_wan - evaluated_wan)
-                    END AS gap_wan
+               {coverage_ratio_sql(*RULE_COLUMNS)} AS ratio,
+               {coverage_verdict_sql(*RULE_COLUMNS)} AS status,
+               {coverage_gap_sql(*RULE_COLUMNS)} AS gap_wan
         FROM joined
     )
     SELECT * FROM final
-    ORDER BY status = '未达标' DESC, status = '未知' DESC, ratio NULLS FIRST, region, budget_year DESC, department
+    ORDER BY {verdict_order_sql()}, ratio NULLS FIRST, region, budget_year DESC, department
     """, params).with_columns(pl.col("evaluations", "from_budget").cast(pl.Int64))
 
 
@@ -74,9 +73,9 @@ def summarize(rows: pl.DataFrame) -> pl.DataFrame:
     known = pl.col("ratio").is_not_null() & ~pl.col("whole_department")
     return (rows.group_by("region", "budget_year")
             .agg(departments=pl.len(),
-                 passed=(pl.col("status") == "达标").sum(),
-                 failed=(pl.col("status") == "未达标").sum(),
-                 unknown=(pl.col("status") == "未知").sum(),
+                 passed=(pl.col("status") == MET).sum(),
+                 failed=(pl.col("status") == BELOW).sum(),
+                 unknown=(pl.col("status") == UNKNOWN).sum(),
                  evaluated_wan=pl.col("evaluated_wan").sum(),
                  budget_wan=pl.col("project_budget_wan").filter(known).sum(),
                  evaluated_known_wan=pl.col("evaluated_wan").filter(known).sum(),

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from perfeval_dash.domain.rules import grade_sql
+from perfeval_dash.domain.rules import amount_from_budget_sql, amount_sql, grade_sql, open_sql, overdue_sql
 from perfeval_dash.queries import fetch
 
 
@@ -16,10 +16,9 @@ def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str) -> dict | None:
     df = fetch(con, f"""
     WITH final AS (
         SELECT e.*,
-               coalesce(e.evaluated_wan, e.budget_wan) AS amount_wan,
-               (e.evaluated_wan IS NULL AND e.budget_wan IS NOT NULL) AS amount_from_budget,
+               {amount_sql("e")} AS amount_wan, {amount_from_budget_sql("e")} AS amount_from_budget,
                CASE WHEN e.budget_wan > 0 THEN e.executed_wan / e.budget_wan END AS execution_rate,
-               {grade_sql("e.score")} AS computed_grade  -- the band per 财预〔2020〕10号 (metrics.py)
+               {grade_sql("e.score")} AS computed_grade  -- the band per 财预〔2020〕10号 (rules.py)
         FROM evaluations e WHERE e.eval_id = $id
     )
     SELECT * FROM final""", {"id": eval_id})
@@ -35,11 +34,9 @@ def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str) -> pl.DataFrame:
 
 def problems(con: duckdb.DuckDBPyConnection, eval_id: str, as_of: dt.date) -> pl.DataFrame:
     """Problems of one evaluation with follow-up status and overdue days."""
-    return fetch(con, """
+    return fetch(con, f"""
         SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status,
-               closed_date,
-               coalesce(status IS NOT NULL AND status NOT IN ('已整改', '已销号') AND due_date < $as_of, FALSE)
-                   AS overdue,
+               closed_date, {overdue_sql(open_sql())} AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
         FROM problems WHERE eval_id = $id ORDER BY problem_id""", {"id": eval_id, "as_of": as_of})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from perfeval_dash.store.schema import GRADES
+from perfeval_dash.domain.vocab import GRADES
 
 
 @dataclass(frozen=True)

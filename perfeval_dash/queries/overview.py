@@ -5,13 +5,15 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from perfeval_dash.domain.rules import grade_values_sql
+from perfeval_dash.domain.vocab import GRADES
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """One row of headline figures: counts, funds (and how many used the budget fallback), score, grades."""
+    """Headline figures: counts, funds (how many used the budget fallback), score, and evaluations per grade."""
     c, params = cube_cte(f)
     df = fetch(con, f"""
     WITH {c},
@@ -21,10 +23,6 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
                coalesce(sum(from_budget), 0)::BIGINT AS amount_from_budget,
                coalesce(sum(amount_missing), 0)::BIGINT AS amount_missing,
                CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
-               coalesce(sum(evaluations) FILTER (WHERE grade = '优'), 0)::BIGINT AS n_you,
-               coalesce(sum(evaluations) FILTER (WHERE grade = '良'), 0)::BIGINT AS n_liang,
-               coalesce(sum(evaluations) FILTER (WHERE grade = '中'), 0)::BIGINT AS n_zhong,
-               coalesce(sum(evaluations) FILTER (WHERE grade = '差'), 0)::BIGINT AS n_cha,
                count(DISTINCT department) AS departments,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
@@ -32,7 +30,8 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     )
     SELECT * FROM final""", params)
     row = df.row(0, named=True)
-    return {k: (int(v) if isinstance(v, (int,)) or k.startswith("n_") else v) for k, v in row.items()}
+    grades = grade_distribution(con, f)
+    return row | {"grades": dict(zip(grades["grade"].to_list(), grades["evaluations"].to_list()))}
 
 
 def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
@@ -40,7 +39,7 @@ def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFra
     c, params = cube_cte(f)
     return fetch(con, f"""
     WITH {c},
-    grades AS (SELECT * FROM (VALUES ('优', 1), ('良', 2), ('中', 3), ('差', 4)) g(grade, ord)),
+    grades AS (SELECT * FROM {grade_values_sql("g")}),
     final AS (
         SELECT g.grade, coalesce(sum(c.evaluations), 0) AS evaluations, coalesce(sum(c.amount_wan), 0) AS amount_wan
         FROM grades g LEFT JOIN c ON c.grade = g.grade
@@ -50,17 +49,17 @@ def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFra
 
 
 def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
-    """Per evaluation year: evaluations, evaluated funds, average score and share graded 优."""
+    """Per evaluation year: evaluations, evaluated funds, average score and share of the top grade (优)."""
     c, params = cube_cte(f)
     return fetch(con, f"""
     WITH {c},
     final AS (
         SELECT eval_year, sum(evaluations) AS evaluations, sum(amount_wan) AS amount_wan,
                CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
-               coalesce(sum(evaluations) FILTER (WHERE grade = '优'), 0) / sum(evaluations) AS share_you
+               coalesce(sum(evaluations) FILTER (WHERE grade = $top), 0) / sum(evaluations) AS share_excellent
         FROM c GROUP BY eval_year ORDER BY eval_year
     )
-    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""", params | {"top": GRADES[0]}).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
 def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:

@@ -8,9 +8,10 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.store.derived import STATUS_NAME, check_as_of
+from perfeval_dash.store.derived import check_as_of
 from perfeval_dash.queries.filters import Filters
-from perfeval_dash.domain.rules import rectification_rate
+from perfeval_dash.domain.rules import rectification_rate, status_name_sql
+from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import problems_cte
 
@@ -38,18 +39,18 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
 
 
 def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
-    """Problems per category and status ('无整改记录' where no follow-up exists)."""
+    """Problems per category and status (vocab.NO_FOLLOW_UP where no follow-up exists)."""
     check_as_of(con, as_of)
     pr, params = problems_cte(f)
     return fetch(con, f"""
     WITH {pr},
     coded AS (SELECT category, status_code, sum(problems) AS problems FROM pr GROUP BY ALL),
-    counted AS (SELECT category, coalesce({STATUS_NAME}, '无整改记录') AS status, problems FROM coded),
+    counted AS (SELECT category, coalesce({status_name_sql()}, $no_follow_up) AS status, problems FROM coded),
     final AS (
         SELECT * FROM counted
         ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status
     )
-    SELECT * FROM final""", params).with_columns(pl.col("problems").cast(pl.Int64))
+    SELECT * FROM final""", params | {"no_follow_up": NO_FOLLOW_UP}).with_columns(pl.col("problems").cast(pl.Int64))
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:

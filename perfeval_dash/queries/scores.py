@@ -7,7 +7,7 @@ import polars as pl
 
 from perfeval_dash import settings
 from perfeval_dash.queries.filters import Filters
-from perfeval_dash.domain.rules import BAND_EDGES, grade_sql
+from perfeval_dash.domain.rules import grade_sql, near_edge_sql
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.staging import cube_cte, facts_cte
 
@@ -63,7 +63,6 @@ def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RANKED_ROWS.value) -> tuple[pl.DataFrame, int]:
     """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
     ev, params = facts_cte(f)
-    edges = list(BAND_EDGES)
     df = fetch(con, f"""
     WITH {ev},
     scored AS (SELECT * FROM ev WHERE score IS NOT NULL),
@@ -72,13 +71,13 @@ def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RAN
     final AS (
         SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department,
                project_name, eval_type, score, grade,
-               {grade_sql("score")} AS computed_grade,  -- the band per 财预〔2020〕10号 (metrics.py)
-               list_min(list_transform($edges, lambda x: abs(score - x))) <= 1 AS near_edge,
+               {grade_sql("score")} AS computed_grade,  -- the band per 财预〔2020〕10号 (rules.py)
+               {near_edge_sql("score")} AS near_edge,
                amount_wan, amount_from_budget, synthetic,
                (SELECT count(*) FROM scored) AS total
         FROM top
         ORDER BY score DESC, eval_id
     )
-    SELECT * FROM final""", params | {"edges": edges, "limit": limit})
+    SELECT * FROM final""", params | {"limit": limit})
     total = int(df["total"][0]) if df.height else 0
     return df.drop("total").with_columns(pl.col("rank").cast(pl.Int64)), total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from perfeval_dash.store.derived import DONE_CODES, OPEN_CODES
+from perfeval_dash.domain.rules import DONE_CODES, OPEN_CODES
 from perfeval_dash.queries.filters import Filters
 
 
@@ -29,7 +29,7 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
 
     Problems of evaluations the filters select, plus batch-level problems (gid NULL) of the selected
     region-years only when no filter narrows within a batch: they belong to a whole batch, not to one
-    department, type or grade. Flags: tracked (has a follow-up), done (已整改/已销号), open (未整改/整改中).
+    department, type or grade. Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
     """
     assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
     batch_where, params = f.where("p", evaluation_level=False)
@@ -39,8 +39,8 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
                x.status_code IS NOT NULL AS tracked,
-               coalesce(x.status_code IN {DONE_CODES}, FALSE) AS done,   -- 已整改 / 已销号
-               coalesce(x.status_code IN {OPEN_CODES}, FALSE) AS open    -- 未整改 / 整改中
+               coalesce(x.status_code IN {DONE_CODES}, FALSE) AS done,   -- vocab.DONE_STATUSES
+               coalesce(x.status_code IN {OPEN_CODES}, FALSE) AS open    -- vocab.OPEN_STATUSES
         FROM {source} x
         WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
           AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where}) OR (x.gid IS NULL AND {batch_ok}))

@@ -9,12 +9,15 @@ import numpy as np
 import polars as pl
 
 from perfeval_dash import settings
+from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
+from perfeval_dash.domain.vocab import (EVAL_TYPES, EXCELLENT, FAIR, GOOD, GRADES, POOR, PROJECT, STATUSES,
+                                        WHOLE_DEPARTMENT)
 from perfeval_dash.store import schema
 
 SOURCE_PREFIX = "演示数据生成器"
-GRADE_ORDER = ("优", "良", "中", "差")
-EDGE_SCORES = (89.99, 90.0, 80.0, 79.99, 60.0, 59.99)  # always present when n_evaluations >= 6
-NEAR_EDGE_SCORES = EDGE_SCORES + (90.01, 89.5, 80.01, 80.5, 79.5, 60.01, 60.5, 59.5)
+# scores on and just below each band edge (89.99, 90, 80, 79.99, 60, 59.99) always occur when n_evaluations >= 6
+EDGE_SCORES = tuple(s for e in reversed(BAND_EDGES) for s in (round(e - 0.01, 2), e))
+NEAR_EDGE_SCORES = EDGE_SCORES + tuple(round(e + d, 2) for e in reversed(BAND_EDGES) for d in (0.01, -0.5, 0.5))
 
 # (department, popularity weight, implementing sub-unit or "", project themes, policy themes)
 DEPARTMENTS: tuple[tuple[str, float, str, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -80,11 +83,11 @@ EVALUATORS = ("模拟甲会计师事务所有限公司", "模拟乙资产评估�
 
 # (scheme eval type, dimension names, weights); weights sum to 100
 DIM_SCHEMES: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
-    ("项目", ("决策", "过程", "产出", "效益"), (20, 20, 30, 30)),
-    ("项目", ("决策", "过程", "产出", "效益"), (20, 20, 40, 20)),
-    ("项目", ("决策", "过程", "产出", "效益"), (15, 25, 30, 30)),
-    ("项目", ("投入", "过程", "产出", "效果"), (20, 20, 30, 30)),  # older scheme, budget years before 2020
-    ("部门整体", ("部门决策", "部门管理", "部门绩效"), (15, 25, 60)),
+    (PROJECT, ("决策", "过程", "产出", "效益"), (20, 20, 30, 30)),
+    (PROJECT, ("决策", "过程", "产出", "效益"), (20, 20, 40, 20)),
+    (PROJECT, ("决策", "过程", "产出", "效益"), (15, 25, 30, 30)),
+    (PROJECT, ("投入", "过程", "产出", "效果"), (20, 20, 30, 30)),  # older scheme, budget years before 2020
+    (WHOLE_DEPARTMENT, ("部门决策", "部门管理", "部门绩效"), (15, 25, 60)),
 )
 
 # (category, description, recommendation); "{x}" becomes a number; each description contains a keyword that
@@ -125,11 +128,11 @@ PROBLEM_TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("其他", "评价所需资料提供不及时，部分情况说明缺失", "建立资料报送责任制，及时提供评价资料"),
 )
 
-EVAL_RECOMMENDATIONS = {
-    "优": ("评价结果为优，建议下年度预算优先保障，继续保持。", "绩效良好，建议总结经验做法并推广，对发现的问题限期整改。"),
-    "良": ("建议针对存在问题限期整改，下年度预算原则上按原规模安排。", "建议完善绩效目标和资金管理，整改结果报财政局备案。"),
-    "中": ("建议整改到位后再安排下年度预算，适当压减资金规模。", "建议对项目实施方案进行调整，下年度预算从严审核。"),
-    "差": ("建议暂停或调减下年度预算，整改不到位的不再安排资金。", "建议对项目进行全面清理，整改完成前不新增预算。"),
+EVAL_RECOMMENDATIONS = {  # per grade, best first (vocab.GRADES)
+    EXCELLENT: ("评价结果为优，建议下年度预算优先保障，继续保持。", "绩效良好，建议总结经验做法并推广，对发现的问题限期整改。"),
+    GOOD: ("建议针对存在问题限期整改，下年度预算原则上按原规模安排。", "建议完善绩效目标和资金管理，整改结果报财政局备案。"),
+    FAIR: ("建议整改到位后再安排下年度预算，适当压减资金规模。", "建议对项目实施方案进行调整，下年度预算从严审核。"),
+    POOR: ("建议暂停或调减下年度预算，整改不到位的不再安排资金。", "建议对项目进行全面清理，整改完成前不新增预算。"),
 }
 BATCH_RECOMMENDATIONS = (
     "一是加强绩效目标管理，提高指标的可衡量性；二是加快预算执行进度；三是规范资金和项目管理；四是强化评价结果应用，将结果作为下年度预算安排的重要依据。",
@@ -284,7 +287,8 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     forced = rng.choice(n, size=min(n, len(EDGE_SCORES)), replace=False)
     score[forced] = np.array(EDGE_SCORES)[: forced.size]
     score = np.clip(score, 0, 100)
-    computed = np.select([score >= 90, score >= 80, score >= 60], [0, 1, 2], 3)
+    computed = np.select([score >= b.low for b in GRADE_BANDS[:-1]], list(range(len(GRADE_BANDS) - 1)),
+                         len(GRADE_BANDS) - 1)
     published = rng.random(n) < 0.8
     n_mis = int(round(0.01 * n)) if n >= 50 else 0
     grade_idx = computed.copy()
@@ -328,7 +332,7 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     batch_firms = rng.integers(0, len(EVALUATORS), size=(nb, 2))
     e_firm = batch_firms[e_batch, rng.integers(0, 2, size=n)]
     rec_variant = rng.integers(0, 2, size=n)
-    rec_flat = [t for gr in GRADE_ORDER for t in EVAL_RECOMMENDATIONS[gr]]
+    rec_flat = [t for gr in GRADES for t in EVAL_RECOMMENDATIONS[gr]]
 
     ev = pl.DataFrame({
         "r": e_region + 1, "eval_year": e_year, "budget_year": e_budget_year, "seq": e_seq,
@@ -340,8 +344,8 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
         _lookup(theme_flat, theme_i, "theme"),
         _lookup(policy_flat, policy_i, "policy"),
         _lookup(EVALUATORS, e_firm, "evaluator"),
-        _lookup(schema.EVAL_TYPES, etype, "eval_type"),
-        _lookup(GRADE_ORDER, grade_idx, "grade"),
+        _lookup(EVAL_TYPES, etype, "eval_type"),
+        _lookup(GRADES, grade_idx, "grade"),
         _lookup(basis, basis_idx, "amount_basis"),
         _lookup(rec_flat, grade_idx * 2 + rec_variant, "recommendations"),
         pl.Series("budget_wan", budget),
@@ -485,7 +489,7 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
         responsible_unit=pl.concat([evaluations["department"].gather(pl.Series(p_eval)),
                                     pl.Series(["各预算部门"] * PB, dtype=pl.String)]),
         due_date=_date_series("due_date", due, tracked),
-        status=_lookup(schema.STATUSES, status, "status"),
+        status=_lookup(STATUSES, status, "status"),
         closed_date=_date_series("closed_date", closed, done),
     ).with_columns(
         description=pl.col("description").str.replace("{x}", pl.col("x").cast(pl.String), literal=True),

@@ -12,7 +12,7 @@ instead of re-reading millions of Parquet rows per click (see docs/benchmarks.md
 - `dim_cube`: dimension counts and sums per cube row, for the dimension 得分率.
 - `snapshot_regions`, `snapshot_years`, `region_departments`: the sidebar's option lists.
 - `problem_batches` + `problem_facts`: one narrow row per problem, already joined to its evaluation's cube row,
-  follow-up status as a small code (0 未整改, 1 整改中, 2 已整改, 3 已销号; NULL = no follow-up record).
+  follow-up status as a small code (its position in vocab.STATUSES; NULL = no follow-up record).
 - `open_problem_text`: the text columns of open problems with a deadline (the only ones that can be overdue).
 - `problem_cube`, `overdue_facts`: problem counts per group, category, status and overdue flag; the problems
   overdue at the snapshot's as-of date (`derived_info` records which date and which build).
@@ -27,21 +27,15 @@ from pathlib import Path
 
 import duckdb
 
-from perfeval_dash.store.schema import DONE_STATUSES, STATUSES
+from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amount_sql, overdue_sql, status_code_sql
 from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
-
-STATUS_CODE = "CASE p.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUSES)) + " END"
-# status codes of done (已整改, 已销号) and open (未整改, 整改中) follow-ups, from schema's vocabulary
-DONE_CODES = "(" + ", ".join(str(STATUSES.index(s)) for s in DONE_STATUSES) + ")"
-OPEN_CODES = "(" + ", ".join(str(i) for i, s in enumerate(STATUSES) if s not in DONE_STATUSES) + ")"
 
 BUILD = (
     # keys of the cube: every column a filter or a chart groups by (all required by the contract, never NULL)
-    """CREATE TABLE eval_cube AS
+    f"""CREATE TABLE eval_cube AS
     WITH e AS (
         SELECT region, eval_year, budget_year, department, eval_type, grade, synthetic, score,
-               coalesce(evaluated_wan, budget_wan) AS amount_wan,
-               (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget
+               {amount_sql()} AS amount_wan, {amount_from_budget_sql()} AS amount_from_budget
         FROM evaluations
     ),
     grouped AS (
@@ -56,10 +50,9 @@ BUILD = (
     SELECT (row_number() OVER (ORDER BY region, eval_year, budget_year, department, eval_type, grade, synthetic))
                ::INTEGER AS gid, *
     FROM grouped""",
-    """CREATE TABLE eval_facts AS
+    f"""CREATE TABLE eval_facts AS
     SELECT c.gid, e.eval_id, e.score, e.project_name,
-           coalesce(e.evaluated_wan, e.budget_wan) AS amount_wan,
-           (e.evaluated_wan IS NULL AND e.budget_wan IS NOT NULL) AS amount_from_budget
+           {amount_sql("e")} AS amount_wan, {amount_from_budget_sql("e")} AS amount_from_budget
     FROM evaluations e
     JOIN eval_cube c USING (region, eval_year, budget_year, department, eval_type, grade, synthetic)""",
     """CREATE TABLE dim_cube AS
@@ -83,7 +76,7 @@ BUILD = (
     f"""CREATE TABLE problem_facts AS
     SELECT (row_number() OVER (ORDER BY p.problem_id))::INTEGER AS pid,
            b.bid, x.gid,                                         -- gid NULL: a batch-level problem
-           p.category, ({STATUS_CODE})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id
+           p.category, ({status_code_sql("p.status")})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id
     FROM problems p
     JOIN problem_batches b USING (region, eval_year)
     LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = p.eval_id""",
@@ -98,13 +91,13 @@ BUILD = (
 
 # Tables that depend on the snapshot's as-of date ($as_of): whether a problem is overdue is fixed per snapshot.
 BUILD_AS_OF = (
-    # DOMAIN: overdue = followed up, not done (未整改/整改中), deadline before the snapshot's as-of date
+    # overdue (rules.overdue_sql) is fixed per snapshot: it depends on the as-of date only
     f"""CREATE TABLE problem_cube AS
-    SELECT bid, gid, category, status_code, coalesce(status_code IN {OPEN_CODES} AND due_date < $as_of, FALSE)
-               AS overdue, synthetic, count(*) AS problems
+    SELECT bid, gid, category, status_code, {overdue_sql(f"status_code IN {OPEN_CODES}")} AS overdue,
+           synthetic, count(*) AS problems
     FROM problem_facts GROUP BY ALL""",
     f"""CREATE TABLE overdue_facts AS
-    SELECT * FROM problem_facts WHERE status_code IN {OPEN_CODES} AND due_date < $as_of
+    SELECT * FROM problem_facts WHERE {overdue_sql(f"status_code IN {OPEN_CODES}")}
     ORDER BY due_date, pid""",
     """CREATE TABLE derived_info AS SELECT $version AS version, $as_of::DATE AS as_of""",
 )
@@ -170,4 +163,3 @@ def sql_string(value: str) -> str:
     """A SQL string literal (for file paths the store chooses; never for user input)."""
     return "'" + value.replace("'", "''") + "'"
 
-STATUS_NAME = "CASE status_code " + " ".join(f"WHEN {i} THEN '{s}'" for i, s in enumerate(STATUSES)) + " END"

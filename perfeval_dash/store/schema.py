@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from perfeval_dash.domain.rules import grade_expr
+from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES, STATUSES
+
 SCHEMA_VERSION = 1
 
-EVAL_TYPES = ("项目", "部门整体", "政策")
-GRADES = ("优", "良", "中", "差")
-STATUSES = ("未整改", "整改中", "已整改", "已销号")
-DONE_STATUSES = ("已整改", "已销号")
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ EVALUATIONS = Table(
         Column("eval_id", pl.String, "评价编号", "稳定的评价编号（字母、数字、-）", required=True, example="tekes-2024-01"),
         _REGION, _EVAL_YEAR, _BUDGET_YEAR,
         Column("eval_type", pl.String, "评价类型", "项目支出 / 部门整体支出 / 政策评价", required=True,
-               allowed=EVAL_TYPES, example="项目"),
+               allowed=EVAL_TYPES, example=EVAL_TYPES[0]),
         Column("project_name", pl.String, "项目名称", "被评价的项目、部门整体或政策名称", required=True,
                example="2024年基层民政工作经办能力项目"),
         Column("department", pl.String, "主管部门", "预算主管部门（20%覆盖率按此统计）", required=True, example="特克斯县民政局"),
@@ -83,7 +82,8 @@ EVALUATIONS = Table(
                example="项目资金：预算/执行"),
         Column("score", pl.Float64, "评价得分", "总分，0–100", required=True, unit="分", min_value=0, max_value=100,
                example="97.17"),
-        Column("grade", pl.String, "评价等级", "原文公布的等级；未公布时按分数计算", required=True, allowed=GRADES, example="优"),
+        Column("grade", pl.String, "评价等级", "原文公布的等级；未公布时按分数计算", required=True, allowed=GRADES,
+               example=GRADES[0]),
         Column("grade_published", pl.Boolean, "等级为原文公布", "true = 等级取自原文；false = 按分数段计算",
                required=True, example="true"),
         Column("recommendations", pl.String, "结果应用建议", "原文对该评价给出的结果应用 / 整改建议（整段）", example=""),
@@ -120,8 +120,8 @@ PROBLEMS = Table(
         Column("recommendation", pl.String, "整改建议", "针对该问题的整改建议", example=""),
         Column("responsible_unit", pl.String, "整改责任单位", "负责整改的单位", example=""),
         Column("due_date", pl.Date, "整改期限", "整改截止日期", example="2025-06-30"),
-        Column("status", pl.String, "整改状态", "未整改 → 整改中 → 已整改（→ 已销号）；为空表示无整改跟踪记录",
-               allowed=STATUSES, example="整改中"),
+        Column("status", pl.String, "整改状态", " → ".join(STATUSES[:3]) + f"（→ {STATUSES[3]}）；为空表示无整改跟踪记录",
+               allowed=STATUSES, example=STATUSES[1]),
         Column("closed_date", pl.Date, "完成日期", "整改完成（或销号）日期", example=""),
         _SOURCE, _SYN,
     ),
@@ -271,8 +271,6 @@ def _check_references(tables: dict[str, pl.DataFrame], limit: int) -> list[Findi
 
 def _check_rules(tables: dict[str, pl.DataFrame], limit: int) -> list[Finding]:
     """Rules that span columns: dimension score ≤ weight, published grade vs score band (warning)."""
-    from perfeval_dash.domain.rules import grade_expr  # metrics is pure and imports schema; avoid a cycle
-
     out: list[Finding] = []
     dims = tables["dimension_scores"].with_row_index("_row", offset=1).filter(pl.col("score") > pl.col("weight"))
     out += _first([Finding("dimension_scores", int(r["_row"]), "score", r["score"], f"得分不能超过权重 {r['weight']:g}")

@@ -7,13 +7,15 @@ import polars as pl
 
 from perfeval_dash import settings
 from perfeval_dash.ui.fmt import plot_text
-from perfeval_dash.domain.rules import GRADE_BANDS
+from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
+from perfeval_dash.domain.vocab import (BELOW, CLOSED, GRADES, IN_PROGRESS, MET, NO_FOLLOW_UP, NOT_STARTED, RECTIFIED,
+                                        UNKNOWN)
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-GRADE_COLORS = {"优": "#2e7d32", "良": "#1976d2", "中": "#f9a825", "差": "#c62828"}
-STATUS_COLORS = {"已销号": "#1b5e20", "已整改": "#43a047", "整改中": "#fbc02d", "未整改": "#e53935",
-                 "无整改记录": "#9e9e9e"}
-COVERAGE_COLORS = {"达标": "#43a047", "未达标": "#e53935", "未知": "#9e9e9e"}
+GRADE_COLORS = dict(zip(GRADES, ("#2e7d32", "#1976d2", "#f9a825", "#c62828")))
+STATUS_COLORS = {CLOSED: "#1b5e20", RECTIFIED: "#43a047", IN_PROGRESS: "#fbc02d", NOT_STARTED: "#e53935",
+                 NO_FOLLOW_UP: "#9e9e9e"}
+COVERAGE_COLORS = {MET: "#43a047", BELOW: "#e53935", UNKNOWN: "#9e9e9e"}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
@@ -72,10 +74,11 @@ def fig_score_histogram(df: pl.DataFrame, bin_width: float = 1.0) -> go.Figure:
                     customdata=part["bin_start"].to_list(),
                     hovertemplate="%{customdata}–<%{customdata:.0f}+" + f"{bin_width:g}" +
                                   " 分：%{y} 项<extra>" + band.grade + "</extra>")
-    lo = min([60.0] + df["bin_start"].to_list()) if df.height else 60.0
-    for edge, label in ((60, "中/差 60分"), (80, "良/中 80分"), (90, "优/良 90分")):
+    lo = min([BAND_EDGES[0]] + df["bin_start"].to_list()) if df.height else BAND_EDGES[0]
+    for edge in BAND_EDGES:
+        above, below = next((a.grade, b.grade) for a, b in zip(GRADE_BANDS, GRADE_BANDS[1:]) if a.low == edge)
         fig.add_vline(x=edge, line_dash="dash", line_color="#555",
-                      annotation_text=label, annotation_position="top")
+                      annotation_text=f"{above}/{below} {edge:g}分", annotation_position="top")
     fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_xaxes(title_text="评价得分（分）", range=[max(0, lo - 2), 101])
     fig.update_yaxes(title_text="评价项数")
@@ -90,7 +93,7 @@ def fig_spread(df: pl.DataFrame, title: str, max_groups: int = settings.CHART_MA
         y=labels, q1=df["q1"].to_list(), median=df["median"].to_list(), q3=df["q3"].to_list(),
         lowerfence=df["min"].to_list(), upperfence=df["max"].to_list(), mean=df["mean"].to_list(),
         orientation="h", marker_color="#1976d2", name="得分", hoverinfo="x+y"))
-    for edge in (60, 80, 90):
+    for edge in BAND_EDGES:
         fig.add_vline(x=edge, line_dash="dot", line_color="#999")
     fig.update_xaxes(title_text="评价得分（分）")
     fig.update_yaxes(autorange="reversed")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from perfeval_dash.domain.vocab import UNKNOWN
+
 
 def wan(amount: float | None, missing: str = "—", max_decimals: int = 4) -> str:
     """An amount in 万元 with its published precision (2–4 decimals): '258.7049万元'; ≥1亿 as '2.35亿元'.
@@ -30,7 +32,7 @@ def score(value: float | None) -> str:
 
 def pct(ratio: float | None, digits: int = 1) -> str:
     """A ratio as a percentage: '85.3%'; '未知' for None."""
-    return "未知" if ratio is None else f"{ratio * 100:.{digits}f}%"
+    return UNKNOWN if ratio is None else f"{ratio * 100:.{digits}f}%"
 
 
 def count(n: int | None, unit: str = "") -> str:

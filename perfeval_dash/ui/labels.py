@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from perfeval_dash.domain.vocab import UNKNOWN
 from perfeval_dash.store.schema import TABLES
 
 DERIVED = {
@@ -41,7 +42,7 @@ def chinese(df: pl.DataFrame) -> pl.DataFrame:
 
 
 # how a missing value reads in a table, per column (others: "—")
-MISSING = {"ratio": "未知", "project_budget_wan": "未知", "gap_wan": "未知"}
+MISSING = {"ratio": UNKNOWN, "project_budget_wan": UNKNOWN, "gap_wan": UNKNOWN}
 PERCENT = ("ratio", "rate")
 
 

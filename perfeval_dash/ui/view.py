@@ -12,7 +12,7 @@ from streamlit.errors import StreamlitAPIException
 from perfeval_dash.ui import exports, fmt, labels, url_state
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
-from perfeval_dash.store.schema import EVAL_TYPES, GRADES
+from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.store import Snapshot, Store, StoreError, connect
 
 APP_TITLE = "预算绩效评价结果看板"
