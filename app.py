@@ -4,10 +4,10 @@ import perfeval_dash.ui.preload  # noqa: F401  first: heavy modules whole before
 
 import streamlit as st
 
-from perfeval_dash.ui import view
+from perfeval_dash.ui import frame
 
-st.set_page_config(page_title=view.APP_TITLE, page_icon=":material/analytics:", layout="wide")
-page = view.navigation()
-ctx = view.frame()
+st.set_page_config(page_title=frame.APP_TITLE, page_icon=":material/analytics:", layout="wide")
+page = frame.navigation()
+ctx = frame.frame()
 page.run()
-view.finish(ctx)
+frame.finish(ctx)

@@ -2,29 +2,28 @@
 
 import streamlit as st
 
-from perfeval_dash.ui import charts, fmt, view
+from perfeval_dash.ui import charts, fmt, frame, url_state, widgets
 from perfeval_dash import settings
 from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN
 from perfeval_dash.queries import coverage
 
-ctx = view.page_context()
-view.require_data(ctx)
+ctx = frame.page_context()
+frame.require_data(ctx)
 f, con = ctx.filters, ctx.con
 
 top = st.container()
-raw_thr = st.query_params.get("thr")
-if raw_thr is not None and not (raw_thr.isdigit() and 1 <= int(raw_thr) <= 100):
-    view.notice(f"链接中的覆盖率门槛「{fmt.clip(raw_thr)}」无效（应为 1–100 的整数），已改用默认值 20%。")
-pct = st.slider("覆盖率门槛（%）", min_value=1, max_value=100, value=round(settings.COVERAGE_THRESHOLD.value * 100), step=1,
-                key="thr", bind="query-params",
+default_pct = round(settings.COVERAGE_THRESHOLD.value * 100)
+frame.page_param(url_state.THRESHOLD)  # an invalid value is dropped by the bound slider; this says so
+pct = st.slider("覆盖率门槛（%）", min_value=1, max_value=100, value=default_pct, step=1,
+                key=url_state.THRESHOLD, bind="query-params",
                 help="各部门单位纳入重点评价的资金不低于本部门年度项目预算总额的比例；默认 20%（特克斯县报告所引规定）")
 threshold = pct / 100
-if pct != round(settings.COVERAGE_THRESHOLD.value * 100):
-    ctx.link_extra["thr"] = str(pct)
+if pct != default_pct:
+    ctx.link_extra[url_state.THRESHOLD] = str(pct)
 
 rows = coverage.by_department(con, f, threshold)
 with top:
-    view.header(ctx, "评价覆盖（20%规则）",
+    widgets.header(ctx, "评价覆盖（20%规则）",
                 f"每个主管部门、每个预算年度：评价金额合计 ÷ 年度项目预算总额，应不低于 {pct}%。"
                 "部门整体评价视为该部门当年全覆盖；无预算总额的部门覆盖率为“未知”而非0%。年度筛选在本页指预算年度。",
                 synthetic=bool(rows["synthetic"].any()) if rows.height else False, year_word="预算年度")
@@ -35,7 +34,7 @@ if rows.height == 0:
 failed = rows.filter(rows["status"] == BELOW)
 unknown = rows.filter(rows["status"] == UNKNOWN)
 from_budget = int(rows["from_budget"].sum())
-view.metric_row([
+widgets.metric_row([
     (MET, fmt.count(rows.height - failed.height - unknown.height, "个"), f"共 {rows.height:,} 个部门·年度"),
     (BELOW, fmt.count(failed.height, "个"), f"低于 {pct}% 门槛"),
     ("覆盖率未知", fmt.count(unknown.height, "个"), "有评价但没有年度项目预算总额"),
@@ -44,14 +43,14 @@ view.metric_row([
 if from_budget:
     st.caption(f"评价金额口径：{from_budget} 项评价未给出评价金额，按其预算金额计入。")
 
-view.chart(charts.fig_coverage(rows, threshold), "coverage")
+widgets.chart(charts.fig_coverage(rows, threshold), "coverage")
 if rows.height > 40:
     st.caption(f"图中显示前 40 个部门·年度（未达标与未知在前），共 {rows.height:,} 个，见下表。")
 
 st.subheader("各部门覆盖情况")
 table = rows.select("region", "budget_year", "department", "evaluations", "evaluated_wan", "project_budget_wan",
                     "ratio", "status", "gap_wan", "whole_department", "from_budget", "synthetic")
-view.table(ctx, table, "部门覆盖率", key="coverage_table", column_config={
+widgets.table(ctx, table, "部门覆盖率", key="coverage_table", column_config={
     "覆盖率": st.column_config.NumberColumn("覆盖率", format="percent"),
     "评价金额（万元）": st.column_config.NumberColumn(format="%.2f"),
     "年度项目预算总额（万元）": st.column_config.NumberColumn(format="%.2f"),
@@ -59,5 +58,5 @@ view.table(ctx, table, "部门覆盖率", key="coverage_table", column_config={
 
 st.subheader("地区合计")
 st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列。")
-view.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", column_config={
+widgets.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", column_config={
     "覆盖率": st.column_config.NumberColumn("覆盖率", format="percent")})

@@ -1,6 +1,6 @@
 """数据管理: template, upload with validation and change preview, publish, snapshot list and comparison."""
 
-from perfeval_dash.ui import admin_page, view
+from perfeval_dash.ui import admin_page, frame
 
-ctx = view.page_context()
+ctx = frame.page_context()
 admin_page.render(ctx.store)

@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-from perfeval_dash.ui import charts, fmt, url_state, view
+from perfeval_dash.ui import charts, fmt, url_state, frame, widgets
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import detail
 
-ctx = view.page_context()
-view.require_data(ctx)
+ctx = frame.page_context()
+frame.require_data(ctx)
 con, as_of = ctx.con, ctx.snapshot.as_of
 
-eval_id = st.query_params.get(url_state.EVAL, "")
+eval_id = frame.page_param(url_state.EVAL) or ""
 ev = detail.evaluation(con, eval_id) if eval_id else None
 if ev is None:
-    view.header(ctx, "评价详情", "单项评价的全部信息：金额与执行率、得分与等级、一级指标、问题与整改、建议和来源文件。",
+    widgets.header(ctx, "评价详情", "单项评价的全部信息：金额与执行率、得分与等级、一级指标、问题与整改、建议和来源文件。",
                 synthetic=False)
     if eval_id:
         st.error(f"当前数据快照中没有编号为「{fmt.md(fmt.clip(eval_id))}」的评价。请检查链接，或从其他页面的表格点击“查看”进入。")
@@ -22,7 +22,7 @@ if ev is None:
     st.stop()
 
 ctx.link_extra[url_state.EVAL] = eval_id
-view.header(ctx, ev["project_name"], "单项评价的全部信息：金额与执行率、得分与等级、一级指标、问题与整改、建议和来源文件。",
+widgets.header(ctx, ev["project_name"], "单项评价的全部信息：金额与执行率、得分与等级、一级指标、问题与整改、建议和来源文件。",
             synthetic=ev["synthetic"])
 if ev["synthetic"]:
     st.warning("这是演示用的模拟数据，不是真实评价记录。", icon=":material/science:")
@@ -33,7 +33,7 @@ if ev["computed_grade"] != ev["grade"]:
                "按原文保留公布等级。")
 amount_label, amount_help = (("计入金额", "原文未给出评价金额，按预算金额计") if ev["amount_from_budget"]
                              else ("评价金额", "原文给出的评价金额"))
-view.metric_row([
+widgets.metric_row([
     ("评价得分", fmt.score(ev["score"]), None),
     ("评价等级", ev["grade"], grade_note),
     (amount_label, fmt.wan(ev["amount_wan"]), amount_help),
@@ -50,7 +50,7 @@ st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" f
 
 dims = detail.dimensions(con, eval_id)
 if dims.height:
-    view.chart(charts.fig_dimensions_one(dims), "dims")
+    widgets.chart(charts.fig_dimensions_one(dims), "dims")
 
 st.subheader("存在的主要问题与整改")
 probs = detail.problems(con, eval_id, as_of)
@@ -66,7 +66,7 @@ if probs.height:
                        + (f"；完成于 {fmt.date(p['closed_date'])}" if p["closed_date"] else ""))
             if p["recommendation"]:
                 st.markdown(f"整改建议：{fmt.md(p['recommendation'])}")
-    view.table(ctx, probs, f"{eval_id} 问题", key="detail_problems")
+    widgets.table(ctx, probs, f"{eval_id} 问题", key="detail_problems")
 else:
     st.caption("该评价没有单独列出的问题。")
 

@@ -2,32 +2,32 @@
 
 import streamlit as st
 
-from perfeval_dash.ui import charts, view
+from perfeval_dash.ui import charts, frame, widgets
 from perfeval_dash.queries import overview, scores
 
-ctx = view.page_context()
-view.require_data(ctx)
+ctx = frame.page_context()
+frame.require_data(ctx)
 f, con = ctx.filters, ctx.con
 
 head = overview.headline(con, f)
-view.header(ctx, "评分分布", "评价总分的分布（按财预〔2020〕10号分段：优≥90、良80–<90、中60–<80、差<60），"
+widgets.header(ctx, "评分分布", "评价总分的分布（按财预〔2020〕10号分段：优≥90、良80–<90、中60–<80、差<60），"
             "各部门与各评价类型的得分离散情况，以及一级指标得分率（得分 ÷ 权重）。", synthetic=head["any_synthetic"])
 if head["evaluations"] == 0:
     st.info("当前筛选条件下没有评价记录。")
     st.stop()
 
-view.chart(charts.fig_score_histogram(scores.histogram(con, f)), "histogram")
+widgets.chart(charts.fig_score_histogram(scores.histogram(con, f)), "histogram")
 c1, c2 = st.columns(2)
 with c1:
     by_dept = scores.spread(con, f, "department")
-    view.chart(charts.fig_spread(by_dept, "各主管部门得分（箱线：最低、四分位、中位、最高）"), "by_dept")
+    widgets.chart(charts.fig_spread(by_dept, "各主管部门得分（箱线：最低、四分位、中位、最高）"), "by_dept")
     if by_dept.height > 30:
         st.caption(f"共 {by_dept.height} 个部门，图中显示评价项数最多的 30 个；完整数据见下表下载。")
 with c2:
-    view.chart(charts.fig_spread(scores.spread(con, f, "eval_type"), "各评价类型得分"), "by_type")
+    widgets.chart(charts.fig_spread(scores.spread(con, f, "eval_type"), "各评价类型得分"), "by_type")
 dims = scores.dimension_rates(con, f)
 if dims.height:
-    view.chart(charts.fig_dimension_rates(dims), "dimensions")
+    widgets.chart(charts.fig_dimension_rates(dims), "dimensions")
 else:
     st.caption("所选评价未公布一级指标得分。")
 
@@ -38,5 +38,5 @@ ranked = ranked.select("rank", "eval_id", "region", "eval_year", "department", "
 note = "“距等级线1分内”：得分与60、80、90分的差不超过1分。“按分数应得等级”与公布等级不一致时保留公布等级。"
 if total > ranked.height:
     note += f" 共 {total:,} 项，表中显示前 {ranked.height:,} 项。"
-view.table(ctx, ranked, "得分排名", key="ranked", note=note, column_config={
+widgets.table(ctx, ranked, "得分排名", key="ranked", note=note, column_config={
     "评价得分": st.column_config.NumberColumn("评价得分", format="%.2f分")})

@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from perfeval_dash.domain import vocab
 from perfeval_dash.store import demo, schema
 from perfeval_dash.domain.categories import CATEGORIES, classify_expr
 from perfeval_dash import settings
@@ -67,8 +68,8 @@ def test_default_n_regions_scales():
 
 def test_all_grades_eval_types_and_edge_scores(tables):
     ev = tables["evaluations"]
-    assert set(ev["grade"].unique().to_list()) == set(schema.GRADES)
-    assert set(ev["eval_type"].unique().to_list()) == set(schema.EVAL_TYPES)
+    assert set(ev["grade"].unique().to_list()) == set(vocab.GRADES)
+    assert set(ev["eval_type"].unique().to_list()) == set(vocab.EVAL_TYPES)
     assert set(demo.EDGE_SCORES) <= set(ev["score"].to_list())
     years = sorted(ev["eval_year"].unique().to_list())
     assert len(years) >= 4 and years[-1] == 2026
@@ -142,7 +143,7 @@ def test_problem_categories_agree_with_classifier(tables):
 
 def test_closed_date_set_exactly_for_done_statuses(tables):
     pr = tables["problems"]
-    done = pr["status"].is_in(list(schema.DONE_STATUSES)).fill_null(False)
+    done = pr["status"].is_in(list(vocab.DONE_STATUSES)).fill_null(False)
     assert (pr["closed_date"].is_not_null() == done).all()
     closed = pr.filter(pl.col("closed_date").is_not_null())
     assert (closed["closed_date"] <= AS_OF).all()
@@ -151,9 +152,9 @@ def test_closed_date_set_exactly_for_done_statuses(tables):
 
 def test_some_problems_overdue(tables):
     pr = tables["problems"].filter(pl.col("status").is_not_null())
-    overdue = pr.filter(~pl.col("status").is_in(list(schema.DONE_STATUSES)) & (pl.col("due_date") < AS_OF))
+    overdue = pr.filter(~pl.col("status").is_in(list(vocab.DONE_STATUSES)) & (pl.col("due_date") < AS_OF))
     assert 0.05 * pr.height <= overdue.height <= 0.3 * pr.height
-    assert set(pr["status"].unique().to_list()) == set(schema.STATUSES)
+    assert set(pr["status"].unique().to_list()) == set(vocab.STATUSES)
 
 
 def test_as_of_before_everything_means_nothing_done():

@@ -1,22 +1,33 @@
-"""The README agrees with the code: data contract, URL keys, CLI commands, two commands, CI."""
+"""The README agrees with the code: generated sections, CLI commands, the two commands, CI."""
 
+import importlib.util
 from pathlib import Path
 
 from perfeval_dash.cli import commands as cli
-from perfeval_dash.ui import url_state
-from perfeval_dash.store.schema import contract_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_contract_matches_schema():
-    assert contract_markdown() in README, "run `python scripts/sync_readme.py`"
+def _sync_module():
+    spec = importlib.util.spec_from_file_location("sync_readme", ROOT / "scripts" / "sync_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_readme_names_every_url_key():
-    for key in url_state.KEYS:
-        assert f"`{key}`" in README
+def test_readme_generated_sections_match_the_code():
+    """Contract, settings, URL keys and the code layout are generated; run `python scripts/sync_readme.py`."""
+    sync = _sync_module()
+    for name, make in sync.SECTIONS.items():
+        assert f"<!-- {name}:start -->\n{make()}\n<!-- {name}:end -->" in README, name
+
+
+def test_layout_section_names_every_module():
+    layout = _sync_module().layout_markdown()
+    for path in (ROOT / "perfeval_dash").rglob("*.py"):
+        if "__pycache__" not in path.parts and path.name not in ("__init__.py", "__main__.py"):
+            assert f" {path.name} " in layout or f" {path.name}\n" in layout, path
 
 
 def test_readme_names_every_cli_command():

@@ -134,7 +134,7 @@ def test_problem_breakdowns(con):
 def test_detail_queries(con):
     ev = detail.evaluation(con, "t-2023-01")
     assert ev["amount_from_budget"] and ev["amount_wan"] == 100 and ev["execution_rate"] == 1.0
-    assert detail.evaluation(con, "nope") is None and not detail.exists(con, "nope")
+    assert detail.evaluation(con, "nope") is None
     assert detail.dimensions(con, "t-2024-02")["score"].sum() == 90
     assert detail.problems(con, "t-2023-02", AS_OF)["overdue"].to_list() == [True]
     assert detail.batch(con, "测试县", 2024)["batch_problems"] == 1

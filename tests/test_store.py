@@ -138,11 +138,11 @@ def test_outdated_derived_file_is_not_used(store, monkeypatch):
 
     snap = store.open()
     monkeypatch.setattr(derived, "VERSION", "something-else")
-    store_mod._BASES.clear()
+    store_mod.reset_connections()
     con = store_mod.connect(snap)
     assert not con.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
     assert con.execute("select count(*) from eval_facts").fetchall()[0][0] == 5
-    store_mod._BASES.clear()
+    store_mod.reset_connections()
 
 
 def test_twenty_publishes_in_a_tight_loop_list_in_publish_order(store, monkeypatch):

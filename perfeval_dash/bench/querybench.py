@@ -12,17 +12,14 @@ import time
 
 import duckdb
 
-from perfeval_dash.store import snapshots as store_mod
 from perfeval_dash.bench import compare, figures, floor, usual
 from perfeval_dash.bench.states import make_states
-from perfeval_dash.store import Store, connect
+from perfeval_dash.store import Store, connect, reset_connections
 
 
 def reset_ours() -> None:
     """Forget everything the app keeps per process (a cold start of our queries)."""
-    store_mod._BASES.clear()
-    for hook in getattr(store_mod, "RESET_HOOKS", ()):
-        hook()
+    reset_connections()
 
 
 def _timed(fn, *args):

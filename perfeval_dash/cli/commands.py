@@ -8,6 +8,7 @@ import json
 import sys
 
 from perfeval_dash import settings
+from perfeval_dash.cli import bench, importing
 from perfeval_dash.store import Store, StoreError
 
 
@@ -110,17 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）")
     p.set_defaults(func=cmd_bundle)
 
-    # ---- importer commands (import, template) are registered below ----
-    try:
-        from perfeval_dash.cli import importing as importer_cli
-    except ImportError:
-        importer_cli = None
-    if importer_cli is not None:
-        importer_cli.register(sub)
-
-    from perfeval_dash.cli import bench as bench_cli
-
-    bench_cli.register(sub)
+    importing.register(sub)
+    bench.register(sub)
     return parser
 
 

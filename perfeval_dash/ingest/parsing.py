@@ -8,6 +8,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from perfeval_dash.domain import vocab
 from perfeval_dash.domain.vocab import EVAL_TYPE_WORDS, EVAL_TYPES, GRADE_WORDS, GRADES, STATUS_WORDS, STATUSES
 
 

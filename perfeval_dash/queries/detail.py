@@ -49,8 +49,3 @@ def batch(con: duckdb.DuckDBPyConnection, region: str, eval_year: int) -> dict |
                     AS batch_problems
         FROM batches b WHERE b.region = $region AND b.eval_year = $year""", {"region": region, "year": eval_year})
     return df.row(0, named=True) if df.height else None
-
-
-def exists(con: duckdb.DuckDBPyConnection, eval_id: str) -> bool:
-    """True when the evaluation id is in the snapshot."""
-    return fetch(con, "SELECT count(*) AS n FROM evaluations WHERE eval_id = $id", {"id": eval_id})["n"][0] > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from perfeval_dash.domain.vocab import GRADES
 
@@ -16,8 +16,6 @@ class Filters:
     depts: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
-    # Extra human-readable notes added by a page (e.g. the coverage threshold)
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def narrows_evaluations(self) -> bool:
@@ -62,7 +60,6 @@ class Filters:
             parts.append("类型 " + "、".join(self.types))
         if self.grades:
             parts.append("等级 " + _grades_text(self.grades))
-        parts += list(self.notes)
         return "筛选：" + ("；".join(parts) if parts else "全部数据（未筛选）")
 
 

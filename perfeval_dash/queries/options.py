@@ -28,8 +28,3 @@ def departments(con: duckdb.DuckDBPyConnection, regions: list[str]) -> list[str]
         WHERE len($regions) = 0 OR region = ANY($regions)
         ORDER BY department""", {"regions": regions})
     return df["department"].to_list()
-
-
-def snapshot_has_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when any row of the snapshot is synthetic."""
-    return bool(fetch(con, "SELECT coalesce(bool_or(synthetic), FALSE) AS s FROM eval_cube")["s"][0])

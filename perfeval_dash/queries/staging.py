@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perfeval_dash.domain import vocab
 from perfeval_dash.domain.rules import DONE_CODES, OPEN_CODES
 from perfeval_dash.queries.filters import Filters
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import polars as pl
 
+from perfeval_dash.domain import vocab
 from perfeval_dash import settings
 from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
 from perfeval_dash.domain.vocab import (EVAL_TYPES, EXCELLENT, FAIR, GOOD, GRADES, POOR, PROJECT, STATUSES,

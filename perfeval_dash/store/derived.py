@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from perfeval_dash.domain import vocab
 from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amount_sql, overdue_sql, status_code_sql
 from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
 

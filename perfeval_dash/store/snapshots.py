@@ -270,6 +270,12 @@ _BASES: dict[Path, duckdb.DuckDBPyConnection] = {}
 _BASES_LOCK = threading.Lock()
 
 
+def reset_connections() -> None:
+    """Forget the per-snapshot databases this process keeps (the next `connect` starts cold)."""
+    with _BASES_LOCK:
+        _BASES.clear()
+
+
 def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     """A fresh DuckDB connection (own cursor, safe for the calling thread) with one view per table.
 

@@ -147,7 +147,7 @@ def _import_section(store: Store) -> None:
             st.error(fmt.md(exc))
             return
         _reset_upload()
-        from perfeval_dash.ui.view import use_snapshot  # the frame; imported here to keep render() testable alone
+        from perfeval_dash.ui.frame import use_snapshot  # the frame; imported here to keep render() testable alone
 
         use_snapshot(snap.id)
         st.session_state[_PUBLISHED] = (f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"

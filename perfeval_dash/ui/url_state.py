@@ -1,22 +1,72 @@
-"""The URL is the state: filters, snapshot and page parameters <-> query parameters (ASCII keys)."""
+"""The URL is the state: every query parameter the app reads, with its parser, and the links built from the state.
+
+Keys are ASCII, values Chinese where the data is. Filter keys are bound to the sidebar's widgets of the same
+key (Streamlit's `bind="query-params"`); page keys are parsed here and read through `ui.frame.page_param`.
+Pages never read `st.query_params` themselves.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from perfeval_dash import settings
 from perfeval_dash.queries.filters import Filters
 
-# ASCII key -> what it holds; filter keys are bound to sidebar widgets of the same key
 REGION, YEAR, DEPT, TYPE, GRADE = "region", "year", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
-FILTER_KEYS = (REGION, YEAR, DEPT, TYPE, GRADE)
+FILTERS = (REGION, YEAR, DEPT, TYPE, GRADE)  # bound to sidebar multiselects, repeatable
 MAX_VALUE_CHARS = settings.URL_VALUE_CHARS.value  # longer than any name in the data: dropped unread
 MAX_VALUES = settings.URL_VALUES.value  # values per key; more are dropped
-KEYS = {
-    REGION: "地区", YEAR: "年度", DEPT: "主管部门", TYPE: "评价类型", GRADE: "等级",
-    SNAPSHOT: "数据快照编号", EVAL: "评价编号（评价详情页）", THRESHOLD: "覆盖率门槛 %（评价覆盖页）",
-}
+_SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}(\d{3})?-[0-9a-f]{6}$")
+
+
+def parse_text(raw: str) -> str:
+    """A non-empty text value (an evaluation id)."""
+    if not raw.strip():
+        raise ValueError("为空")
+    return raw.strip()
+
+
+def parse_snapshot(raw: str) -> str:
+    """A snapshot id of the store's form (time + random suffix)."""
+    if not _SNAPSHOT_ID.match(raw):
+        raise ValueError("不是数据快照编号的格式")
+    return raw
+
+
+def parse_percent(raw: str) -> int:
+    """A whole percentage from 1 to 100."""
+    if not (raw.isdigit() and 1 <= int(raw) <= 100):
+        raise ValueError("应为 1–100 的整数")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL key: its Chinese meaning, where it applies, an example, and its parser (None for bound filters)."""
+
+    key: str
+    label: str
+    where: str
+    example: str
+    parse: Callable[[str], object] | None = None
+
+
+PARAMS: dict[str, Param] = {p.key: p for p in (
+    Param(REGION, "地区", "every page (repeatable)", "?region=特克斯县"),
+    Param(YEAR, "年度", "every page; the budget year on the coverage page (repeatable)", "?year=2023&year=2024"),
+    Param(DEPT, "主管部门", "every page (repeatable)", "?dept=教育局"),
+    Param(TYPE, "评价类型", "every page (repeatable)", "?type=部门整体"),
+    Param(GRADE, "等级", "every page (repeatable)", "?grade=良&grade=中"),
+    Param(SNAPSHOT, "数据快照编号", "every page: the snapshot the link is pinned to (added automatically)",
+          "?snap=20261123T203048123-3f9a1c", parse_snapshot),
+    Param(EVAL, "评价编号", "detail page: the evaluation shown", "/detail?eval=tekes-2024-05", parse_text),
+    Param(THRESHOLD, "覆盖率门槛（%）", "coverage page: the threshold (default: the coverage_threshold setting)",
+          "/coverage?thr=25", parse_percent),
+)}
 
 
 def oversized(values: list[str]) -> tuple[list[str], int]:
@@ -41,12 +91,27 @@ def filter_params(f: Filters) -> list[tuple[str, str]]:
 
 
 def share_link(base_url: str, f: Filters, snapshot_id: str, extra: dict[str, str] | None = None) -> str:
-    """The full link of a view: page URL + filters + pinned snapshot + page parameters."""
+    """The link of a view (absolute, or relative to a page path): filters + pinned snapshot + page parameters.
+
+    Chinese stays readable in the link (only characters a URL cannot hold are percent-encoded).
+    """
     pairs = filter_params(f) + [(k, v) for k, v in (extra or {}).items() if v not in (None, "")]
     pairs.append((SNAPSHOT, snapshot_id))
-    return f"{base_url.split('?')[0]}?{urlencode(pairs)}"
+    query = urlencode(pairs, quote_via=lambda s, *_: quote(s, safe="", encoding="utf-8"))
+    readable = re.sub(r"(?:%[89A-F][0-9A-F])+", _decode_non_ascii, query)
+    return f"{base_url.split('?')[0]}?{readable}"
 
 
-def relative_link(page: str, f: Filters, snapshot_id: str, extra: dict[str, str] | None = None) -> str:
-    """A link to another page of the app keeping filters and snapshot (for table link columns)."""
-    return share_link(page, f, snapshot_id, extra)
+def _decode_non_ascii(m: re.Match) -> str:
+    """Percent-encoded UTF-8 bytes of non-ASCII characters back to the characters (they are safe in a link)."""
+    try:
+        return bytes.fromhex(m.group(0).replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return m.group(0)
+
+
+def params_markdown() -> str:
+    """The URL keys as a Markdown table (pasted into README.md; a test keeps them in agreement)."""
+    rows = ["| key | meaning | where | example |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{p.key}` | {p.label} | {p.where} | `{p.example}` |" for p in PARAMS.values()]
+    return "\n".join(rows)

@@ -1,15 +1,14 @@
-"""The Streamlit frame shared by every page: navigation, snapshot from the URL, sidebar filters, header, tables."""
+"""The Streamlit frame around every page: navigation, the snapshot and filters from the URL, notices, share link."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import duckdb
-import polars as pl
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfeval_dash.ui import exports, fmt, labels, url_state
+from perfeval_dash.ui import fmt, url_state
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
@@ -140,7 +139,7 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> t
     return tuple(chosen)
 
 
-def frame() -> Context:
+def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     """Run once per script run from app.py: resolve the snapshot, draw the sidebar filters, build the context."""
     st.session_state.pop(_CTX, None)
     _bound_url()
@@ -184,6 +183,27 @@ def page_context() -> Context:
     return ctx
 
 
+def page_param(key: str):
+    """A page parameter from the URL, parsed (url_state.PARAMS); None when absent or invalid (with a notice)."""
+    raw = st.query_params.get(key)
+    if raw is None or raw == "":
+        return None
+    param = url_state.PARAMS[key]
+    try:
+        return param.parse(raw)
+    except ValueError as exc:
+        notice(f"链接中的{param.label}「{fmt.clip(raw)}」无效（{exc}），已忽略。")
+        return None
+
+
+def require_data(ctx: Context) -> None:
+    """Stop the page with an explanation when no snapshot is published yet."""
+    if ctx.snapshot is None:
+        st.info("还没有已发布的数据快照。请用「数据管理」页导入，或在命令行运行 "
+                "`python -m perfeval_dash bundle` 生成内置数据。")
+        st.stop()
+
+
 def use_snapshot(snapshot_id: str) -> None:
     """Point this session and its URL at a snapshot (e.g. right after publishing it)."""
     st.session_state[_SNAP] = snapshot_id
@@ -211,64 +231,3 @@ def finish(ctx: Context) -> None:
     with ctx.link_slot:
         st.markdown("**复制链接**（含筛选条件与数据快照，转发后显示相同数字）")
         st.code(link, language=None, wrap_lines=True)
-
-
-def require_data(ctx: Context) -> None:
-    """Stop the page with an explanation when no snapshot is published yet."""
-    if ctx.snapshot is None:
-        st.info("还没有已发布的数据快照。请用「数据管理」页导入，或在命令行运行 "
-                "`python -m perfeval_dash bundle` 生成内置数据。")
-        st.stop()
-
-
-def header(ctx: Context, title: str, explanation: str, synthetic: bool, year_word: str = "评价年度") -> None:
-    """Page title, one-line explanation, the filter sentence, the snapshot line and the 含模拟数据 badge."""
-    st.title(fmt.md(title))
-    st.caption(explanation)
-    line = f"{ctx.filters.describe(year_word)}　｜　{ctx.snapshot_line()}"
-    if synthetic:
-        st.badge("含模拟数据", icon=":material/science:", color="orange")
-    st.caption(fmt.md(line))  # names come from the data: never interpreted as Markdown or HTML
-
-
-def metric_row(items: list[tuple[str, str, str | None]]) -> None:
-    """A row of headline figures: (label, value, help)."""
-    cols = st.columns(len(items))
-    for col, (label, value, help_text) in zip(cols, items):
-        col.metric(label, value, help=help_text)
-
-
-def chart(fig, key: str) -> None:
-    """A Plotly chart, full width, with Plotly's own PNG export in its toolbar."""
-    st.plotly_chart(fig, key=key, width="stretch",
-                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
-
-
-def table(ctx: Context, df: pl.DataFrame, name: str, key: str, note: str | None = None,
-          column_config: dict | None = None, height: int | str = "auto") -> None:
-    """A result table in Chinese with a 详情 link per evaluation and Excel/CSV downloads of what is shown."""
-    shown = df
-    config = dict(column_config or {})
-    if "eval_id" in df.columns and ctx.snapshot is not None:
-        links = [url_state.relative_link("detail", ctx.filters, ctx.snapshot.id, {url_state.EVAL: e}) if e else None
-                 for e in df["eval_id"].to_list()]
-        shown = df.with_columns(link=pl.Series(links, dtype=pl.String))
-        config[labels.label("link")] = st.column_config.LinkColumn(labels.label("link"), display_text="查看")
-    readable = labels.readable_nulls(shown)
-    for c in shown.columns:  # a number format no longer fits a column that now reads 未知 / —
-        if readable.schema[c] != shown.schema[c]:
-            config.pop(labels.label(c), None)
-    display = labels.chinese(readable)
-    st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=key)
-    if note:
-        st.caption(note)
-    export = labels.chinese(df)
-    lines = [name, ctx.filters.describe(), ctx.snapshot_line()]
-    if "synthetic" in df.columns and df["synthetic"].any():
-        lines.append("注意：含模拟数据（「模拟数据」列为“是”的行为演示用虚构数据）")
-    c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button("下载 Excel", data=lambda: exports.to_excel(export, name, lines), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
-    c2.download_button("下载 CSV", data=lambda: exports.to_csv(export), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv", on_click="ignore", icon=":material/download:")
