@@ -340,7 +340,8 @@ class Store:
                     os.fsync(f.fileno())
                 os.replace(tmp, self.root / CURRENT_FILE)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the write's own error is the one to report
+                tmp.unlink(missing_ok=True)
             raise
         with self._writing("同步数据目录", (during[0], f"{CURRENT_FILE} 已指向 {snapshot_id}，但未能确认已写入磁盘。")):
             _fsync_dir(self.root)
@@ -361,9 +362,9 @@ class Store:
 
         Never waits and never raises: a running publish, a read-only folder or an unopenable lock file skip it.
         """
-        if not self.leftovers():
-            return []  # nothing to do: do not even create the lock file
         try:
+            if not self.leftovers():
+                return []  # nothing to do: do not even create the lock file
             with self._publish_lock(wait=False) as locked:
                 return self._remove_leftovers() if locked else None
         except (OSError, StoreError):
