@@ -85,3 +85,54 @@ def test_bundled_snapshot_is_the_real_records_plus_demo_set():
     assert fake.height > 0 and all("模拟" in r for r in fake["region"].unique())
     assert snap.has_synthetic
     assert sum(snap.table_path(n).stat().st_size for n in schema.TABLES) < 2_000_000  # committed files only
+
+
+def test_help_documents_exit_codes(capsys):
+    for args in ([], ["demo"], ["use"], ["bundle"]):
+        with pytest.raises(SystemExit):
+            cli.main([*args, "--help"])
+        assert "3 存储错误" in capsys.readouterr().out, args
+    assert (cli.EXIT_OK, cli.EXIT_ERRORS, cli.EXIT_REFUSED, cli.EXIT_STORAGE) == (0, 1, 2, 3)
+
+
+def test_storage_errors_exit_3_in_chinese_without_traceback(tmp_path, capsys, monkeypatch):
+    import builtins
+    import errno
+
+    from perfeval_dash.store import snapshots as store_mod
+
+    d = str(tmp_path / "data")
+    assert cli.main(["--data-dir", d, "demo", "--evaluations", "10"]) == 0
+    first = Store(d).current_id()
+    capsys.readouterr()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    assert cli.main(["--data-dir", d, "demo", "--evaluations", "10"]) == cli.EXIT_STORAGE
+    err = capsys.readouterr().err
+    assert err.startswith("发布失败：磁盘空间不足（写入 evaluations.parquet，") and "Traceback" not in err
+
+    def read_only(path, *args, **kwargs):
+        if Path(path).name.startswith(".CURRENT."):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(store_mod, "open", read_only, raising=False)
+    assert cli.main(["--data-dir", d, "use", first]) == cli.EXIT_STORAGE
+    assert capsys.readouterr().err.startswith("切换当前快照失败：没有写入权限（写入 CURRENT，")
+    assert Store(d).list_ids() == [first] and Store(d).current_id() == first and Store(d).leftovers() == []
+
+
+def test_writing_commands_clean_leftovers_first_reading_ones_do_not(tmp_path):
+    d = tmp_path / "data"
+    assert cli.main(["--data-dir", str(d), "demo", "--evaluations", "10"]) == 0
+    sid = Store(d).current_id()
+    (d / "snapshots" / ".tmp-killed").mkdir()
+    (d / ".CURRENT.killed.tmp").write_text("")
+    for args in (["list"], ["current"], ["validate"]):
+        assert cli.main(["--data-dir", str(d), *args]) == 0
+    assert len(Store(d).leftovers()) == 2
+    assert cli.main(["--data-dir", str(d), "use", sid]) == 0
+    assert Store(d).leftovers() == []

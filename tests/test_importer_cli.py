@@ -106,3 +106,27 @@ def test_help_is_chinese(capsys):
         assert e.value.code == 0
     out = capsys.readouterr().out
     assert "--dry-run" in out and "--replace-region-year" in out and "退出码" in out and "导入模板" in out
+
+
+def test_storage_error_on_publish_exits_3(store, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from perfeval_dash import store as store_mod
+
+    before = dir_hashes(store.root)
+    path = edited_export(tmp_path, "问题整改", 3, "整改状态", "已整改")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_mod.derived, "write", full)
+    assert main(store, "import", str(path)) == 3
+    err = capsys.readouterr().err
+    assert "\n发布失败：磁盘空间不足（写入 derived.duckdb，" in err and "Traceback" not in err
+    assert dir_hashes(store.root) == before
+
+
+def test_import_help_documents_exit_3(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["import", "--help"])
+    assert "3 存储错误" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Command line: `python -m perfeval_dash <command>`; errors go to stderr with a non-zero exit."""
+"""Command line: `python -m perfeval_dash <command>`; errors go to stderr with a non-zero exit (EXIT_* below)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import sys
 
 from perfeval_dash import settings
 from perfeval_dash.cli import bench, importing
-from perfeval_dash.store import Store, StoreError
+from perfeval_dash.cli.exits import EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE  # noqa: F401
+from perfeval_dash.store import StorageError, Store, StoreError
+
+RAW = argparse.RawDescriptionHelpFormatter  # keeps the exit-code lines as written
 
 
 def _date(text: str) -> dt.date:
@@ -81,7 +84,8 @@ def cmd_bundle(args, store: Store) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m perfeval_dash",
-                                     description="perfeval-dash: 预算绩效评价结果数据（快照）管理")
+                                     description="perfeval-dash: 预算绩效评价结果数据（快照）管理",
+                                     epilog=EXIT_CODES_HELP, formatter_class=RAW)
     parser.add_argument("--data-dir", help="数据目录（默认 $PERFEVAL_DATA_DIR，否则仓库内 data/）")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -96,20 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("snapshot", nargs="?", help="快照编号（默认当前快照）")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照")
+    p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照", epilog=EXIT_CODES_HELP,
+                       formatter_class=RAW)
     p.add_argument("--seed", type=int, default=settings.DEMO_SEED.value, help="随机种子（相同种子得到相同数据）")
     p.add_argument("--evaluations", type=int, default=300, help="评价条数（可到数百万）")
     p.add_argument("--as-of", type=_date, default=settings.DEMO_AS_OF.value, help="数据截至日期 YYYY-MM-DD")
     p.add_argument("--with-real", action="store_true", help="同时包含两份报告的真实记录")
     p.add_argument("--no-current", action="store_true", help="发布但不设为当前快照")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, writes=True)
 
-    p = sub.add_parser("use", help="把某个已发布快照设为当前快照")
+    p = sub.add_parser("use", help="把某个已发布快照设为当前快照", epilog=EXIT_CODES_HELP,
+                       formatter_class=RAW)
     p.add_argument("snapshot", help="快照编号")
-    p.set_defaults(func=cmd_use)
+    p.set_defaults(func=cmd_use, writes=True)
 
-    p = sub.add_parser("bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）")
-    p.set_defaults(func=cmd_bundle)
+    p = sub.add_parser("bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）", epilog=EXIT_CODES_HELP,
+                       formatter_class=RAW)
+    p.set_defaults(func=cmd_bundle, writes=True)
 
     importing.register(sub)
     bench.register(sub)
@@ -120,11 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     store = Store(args.data_dir)
+    if getattr(args, "writes", False):
+        store.clean_leftovers()  # leftovers of killed publishes; skipped while another publish runs
     try:
         return args.func(args, store)
+    except StorageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_STORAGE
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return EXIT_REFUSED
     except (OSError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
-        return 2
+        return EXIT_REFUSED

@@ -1,4 +1,5 @@
-"""The `import` and `template` commands: findings go to stderr; exit 0 published, 1 data errors, 2 unreadable file."""
+"""The `import` and `template` commands: findings go to stderr; exit 0 published, 1 data errors, 2 unreadable file,
+3 storage error (cli.main turns a StorageError from publishing into EXIT_STORAGE)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from perfeval_dash.cli.exits import EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE
 from perfeval_dash.ingest import importer, parsing, template
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table
 from perfeval_dash.store import Store
 from perfeval_dash.ingest.reader import MAX_FILE_BYTES
-
-EXIT_OK, EXIT_ERRORS, EXIT_REFUSED = 0, 1, 2
 
 
 def _scope(text: str) -> tuple[str, int]:
@@ -98,7 +98,8 @@ def register(sub) -> None:
         "import", help="导入 Excel 模板或单表 CSV：校验、预览变更，无错误时发布为新快照",
         description="读取填好的导入模板（.xlsx）或单张表的 CSV，列出全部问题（工作表、行号、列名、值），"
                     "显示与当前快照相比的新增/修改/未变行数；没有错误时发布为新快照（原有快照不变）。"
-                    "退出码：0 已发布（或试运行通过），1 数据有错误未发布，2 文件无法读取。",
+                    "退出码：0 已发布（或试运行通过），1 数据有错误未发布，2 文件无法读取，"
+                    "3 存储错误（磁盘空间不足、没有写入权限等），未发布，当前快照和已有快照保持不变。",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="FILE", help=".xlsx 导入模板，或单张表的 .csv（表头用中文列名或英文字段名）")
     p.add_argument("--dry-run", action="store_true", help="只校验并预览变更，不发布")
@@ -107,7 +108,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=_date, default=dt.date.today(), help="新快照的数据截至日期（默认今天）")
     p.add_argument("--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断")
     p.add_argument("--show-changes", type=int, default=50, metavar="N", help="每张表最多列出 N 个修改的值（默认 50）")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, writes=True)
 
     p = sub.add_parser("template", help="生成导入模板（.xlsx）",
                        description="写出带「说明」工作表、下拉选项和冻结表头的导入模板。")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -27,6 +28,17 @@ SNAPSHOT_ID_RE = re.compile(r"^\d{8}T\d{6}(\d{3})?-[0-9a-f]{6}$")
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".publish.lock"
 SNAPSHOTS_DIR = "snapshots"
+TEMP_PREFIX = ".tmp-"  # snapshots/.tmp-<id>: a snapshot being written; left behind only by a killed publish
+
+# Failures of a write: OS errors, and polars / duckdb errors (which carry the OS error in their text only).
+WRITE_ERRORS = (OSError, pl.exceptions.PolarsError, duckdb.Error)
+NO_SPACE = ({errno.ENOSPC, errno.EDQUOT}, ("no space left", "enospc", "os error 28", "disk quota exceeded",
+                                           "os error 122"))
+NO_PERMISSION = ({errno.EACCES, errno.EROFS, errno.EPERM}, ("permission denied", "read-only file system",
+                                                            "os error 13", "os error 30"))
+# (what failed, what happened to the data) for a StorageError, per operation
+PUBLISHING = ("发布失败", "未发布：当前快照和已有快照均保持不变。")
+SWITCHING = ("切换当前快照失败", "当前快照保持不变。")
 
 
 class StoreError(Exception):
@@ -40,6 +52,26 @@ class ValidationError(StoreError):
         self.findings = findings
         lines = "\n".join(str(f) for f in findings[:50])
         super().__init__(f"数据未通过校验，未发布（共 {len(findings)} 项问题）：\n{lines}")
+
+
+class StorageError(StoreError):
+    """Writing to the data folder failed (disk full, no permission, …); the message says what and why in Chinese."""
+
+
+def _matches(exc: BaseException, kind: tuple[set[int], tuple[str, ...]]) -> bool:
+    """True when the error's errno, or its text (polars, duckdb), names this kind of failure."""
+    codes, texts = kind
+    return getattr(exc, "errno", None) in codes or any(t in str(exc).lower() for t in texts)
+
+
+def write_failure(exc: BaseException) -> tuple[str, str]:
+    """(reason, advice) in plain Chinese words for a failed write."""
+    if _matches(exc, NO_SPACE):
+        return "磁盘空间不足", "请释放磁盘空间后重试。"
+    if _matches(exc, NO_PERMISSION):
+        return "没有写入权限", "请检查数据目录的写入权限。"
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"出现 {type(exc).__name__} 错误" + (f"「{detail}」" if detail else ""), ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +182,7 @@ class Store:
                 note: str = "", make_current: bool = True, _fail_after: str | None = None) -> Snapshot:
         """Validate, write a complete new snapshot under a temporary name, rename it in, then move CURRENT.
 
+        A failed write raises StorageError and leaves the data folder as it was (CURRENT, every snapshot).
         `_fail_after` simulates a crash for tests: "write", "rename" (snapshot in place, CURRENT untouched).
         """
         conformed = {name: schema.conform(name, tables[name]) if name in tables else schema.empty_table(name)
@@ -157,17 +190,38 @@ class Store:
         findings = schema.errors(schema.validate(conformed))
         if findings:
             raise ValidationError(findings)
-        self.snapshots_dir.mkdir(parents=True, exist_ok=True)
-        with self._publish_lock():
+        with self._writing("创建快照目录", PUBLISHING):
+            self.snapshots_dir.mkdir(parents=True, exist_ok=True)
+        with self._publish_lock(PUBLISHING):
+            self._remove_leftovers()  # no live publish can own them while we hold the lock
             return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after)
 
     @contextlib.contextmanager
-    def _publish_lock(self):
-        """One publish at a time per data folder, across threads and processes (an advisory file lock)."""
-        with open(self.root / LOCK_FILE, "a+b") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+    def _writing(self, what: str, during: tuple[str, str]):
+        """Turn a write failure (OS, polars, duckdb) inside the block into a StorageError naming `what`."""
+        try:
+            yield
+        except WRITE_ERRORS as exc:
+            reason, advice = write_failure(exc)
+            failed, outcome = during
+            raise StorageError(f"{failed}：{reason}（{what}，数据目录 {self.root}）。{outcome}{advice}") from exc
+
+    @contextlib.contextmanager
+    def _publish_lock(self, during: tuple[str, str] = PUBLISHING, wait: bool = True):
+        """One publish at a time per data folder, across threads and processes (an advisory file lock).
+
+        Yields True once the lock is held; with `wait` off, yields False at once when another holder has it.
+        """
+        with self._writing(f"打开锁文件 {LOCK_FILE}", during):
+            f = open(self.root / LOCK_FILE, "a+b")
+        with f:
             try:
-                yield
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
@@ -185,64 +239,143 @@ class Store:
 
     def _publish_locked(self, conformed: dict[str, pl.DataFrame], as_of: dt.date, made_from: list[str], note: str,
                         make_current: bool, _fail_after: str | None) -> Snapshot:
+        """Write, fsync and rename in the new snapshot, then move CURRENT; on any failure undo all of it."""
         sid, now = self._new_id()
-        tmp = self.snapshots_dir / f".tmp-{sid}"
-        tmp.mkdir()
+        tmp, final = self.snapshots_dir / f"{TEMP_PREFIX}{sid}", self.snapshots_dir / sid
+        with self._writing("创建临时目录", PUBLISHING):
+            tmp.mkdir()
         try:
-            manifest = {
-                "id": sid, "schema_version": schema.SCHEMA_VERSION,
-                "created_at": now.isoformat(timespec="milliseconds"), "as_of": as_of.isoformat(),
-                "made_from": list(made_from), "note": note,
-                "has_synthetic": any(bool(df["synthetic"].any()) for df in conformed.values()
-                                     if "synthetic" in df.columns and df.height),
-                "tables": {},
-            }
-            for name, df in conformed.items():
-                file = f"{name}.parquet"
-                df.write_parquet(tmp / file, statistics=True)
-                manifest["tables"][name] = {"file": file, "rows": df.height, "sha256": _sha256(tmp / file)}
-            with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
-                json.dump(manifest, f, ensure_ascii=False, indent=2)
-                f.flush()
-                os.fsync(f.fileno())
-            derived.write(tmp, lambda name: tmp / manifest["tables"][name]["file"], as_of)
-            for file in tmp.iterdir():
-                with open(file, "rb") as f:
-                    os.fsync(f.fileno())
-            _fsync_dir(tmp)
+            self._write_snapshot(tmp, self._manifest(sid, now, conformed, as_of, made_from, note), conformed, as_of)
             if _fail_after == "write":
                 raise StoreError("模拟中断：写入后")
-            os.rename(tmp, self.snapshots_dir / sid)
-            _fsync_dir(self.snapshots_dir)
+            with self._writing("把新快照移入 snapshots 目录", PUBLISHING):
+                os.rename(tmp, final)
+                try:
+                    _fsync_dir(self.snapshots_dir)
+                except BaseException:
+                    self._discard(final)
+                    raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         if _fail_after == "rename":
             raise StoreError("模拟中断：快照已就位，CURRENT 未更新")
         if make_current:
-            self.set_current(sid)
+            try:
+                self._set_current_locked(sid, PUBLISHING)
+            except BaseException:
+                if self._pointer() != sid:  # CURRENT not moved: the publish did not happen
+                    self._discard(final)
+                raise
         return self.open(sid)
 
+    @staticmethod
+    def _manifest(sid: str, now: dt.datetime, conformed: dict[str, pl.DataFrame], as_of: dt.date,
+                  made_from: list[str], note: str) -> dict:
+        """The manifest of a new snapshot, without its tables (filled in as they are written)."""
+        return {
+            "id": sid, "schema_version": schema.SCHEMA_VERSION,
+            "created_at": now.isoformat(timespec="milliseconds"), "as_of": as_of.isoformat(),
+            "made_from": list(made_from), "note": note,
+            "has_synthetic": any(bool(df["synthetic"].any()) for df in conformed.values()
+                                 if "synthetic" in df.columns and df.height),
+            "tables": {},
+        }
+
+    def _write_snapshot(self, tmp: Path, manifest: dict, conformed: dict[str, pl.DataFrame], as_of: dt.date) -> None:
+        """Parquet files, manifest.json and derived.duckdb into `tmp`, all fsynced; StorageError on a failed write."""
+        for name, df in conformed.items():
+            file = f"{name}.parquet"
+            with self._writing(f"写入 {file}", PUBLISHING):
+                df.write_parquet(tmp / file, statistics=True)
+                manifest["tables"][name] = {"file": file, "rows": df.height, "sha256": _sha256(tmp / file)}
+        with self._writing("写入 manifest.json", PUBLISHING):
+            with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
+                json.dump(manifest, f, ensure_ascii=False, indent=2)
+                f.flush()
+                os.fsync(f.fileno())
+        with self._writing(f"写入 {derived.FILE}", PUBLISHING):
+            derived.write(tmp, lambda name: tmp / manifest["tables"][name]["file"], as_of)
+        with self._writing("同步新快照的文件到磁盘", PUBLISHING):
+            for file in tmp.iterdir():
+                with open(file, "rb") as f:
+                    os.fsync(f.fileno())
+            _fsync_dir(tmp)
+
+    def _discard(self, final: Path) -> None:
+        """Take a snapshot folder out of the listing (back to a temporary name) and delete it."""
+        tmp = final.with_name(f"{TEMP_PREFIX}{final.name}")
+        try:
+            os.rename(final, tmp)
+        except OSError:
+            tmp = final
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def _pointer(self) -> str | None:
+        """The id the CURRENT file names, as written (None when there is no readable CURRENT)."""
+        try:
+            return (self.root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+
     def set_current(self, snapshot_id: str) -> None:
-        """Point CURRENT at a published snapshot, atomically (write temp file, fsync, os.replace)."""
+        """Point CURRENT at a published snapshot, atomically; StorageError (CURRENT unchanged) when writing fails."""
         if not self.exists(snapshot_id):
             raise StoreError(f"快照 {snapshot_id} 不存在")
-        tmp = self.root / f".{CURRENT_FILE}.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(snapshot_id + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.root / CURRENT_FILE)
-        _fsync_dir(self.root)
+        with self._publish_lock(SWITCHING):  # pointer moves and publishes do not interleave
+            self._set_current_locked(snapshot_id, SWITCHING)
 
-    def clean_temp(self) -> list[str]:
-        """Remove leftovers of interrupted publishes; the names removed."""
-        removed = []
+    def _set_current_locked(self, snapshot_id: str, during: tuple[str, str]) -> None:
+        """Write a temp file, fsync, os.replace it over CURRENT; the temp file never outlives a failure."""
+        tmp = self.root / f".{CURRENT_FILE}.{uuid.uuid4().hex}.tmp"
+        try:
+            with self._writing(f"写入 {CURRENT_FILE}", during):
+                with open(tmp, "w", encoding="utf-8") as f:
+                    f.write(snapshot_id + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.root / CURRENT_FILE)
+        except BaseException:
+            with contextlib.suppress(OSError):  # the write's own error is the one to report
+                tmp.unlink(missing_ok=True)
+            raise
+        with self._writing("同步数据目录", (during[0], f"{CURRENT_FILE} 已指向 {snapshot_id}，但未能确认已写入磁盘。")):
+            _fsync_dir(self.root)
+
+    # ---- leftovers of interrupted publishes ----------------------------------------------
+    def leftovers(self) -> list[Path]:
+        """Temp folders (`snapshots/.tmp-*`) and pointer files (`.CURRENT.*.tmp`) of interrupted writes."""
+        found = []
         if self.snapshots_dir.is_dir():
-            for p in self.snapshots_dir.iterdir():
-                if p.name.startswith(".tmp-"):
-                    shutil.rmtree(p, ignore_errors=True)
-                    removed.append(p.name)
+            found += [p for p in self.snapshots_dir.iterdir() if p.name.startswith(TEMP_PREFIX)]
+        if self.root.is_dir():
+            found += [p for p in self.root.iterdir()
+                      if p.name.startswith(f".{CURRENT_FILE}.") and p.name.endswith(".tmp")]
+        return sorted(found)
+
+    def clean_leftovers(self) -> list[str] | None:
+        """Start-up clean: remove leftovers unless a publish holds the lock; the names removed, None when skipped.
+
+        Never waits and never raises: a running publish, a read-only folder or an unopenable lock file skip it.
+        """
+        try:
+            if not self.leftovers():
+                return []  # nothing to do: do not even create the lock file
+            with self._publish_lock(wait=False) as locked:
+                return self._remove_leftovers() if locked else None
+        except (OSError, StoreError):
+            return None
+
+    def _remove_leftovers(self) -> list[str]:
+        """Remove every leftover; only while holding the publish lock (then no live write owns one)."""
+        removed = []
+        for p in self.leftovers():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            removed.append(p.name)
         return removed
 
     def verify(self, snapshot_id: str | None = None) -> list[str]:
