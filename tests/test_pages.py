@@ -209,3 +209,12 @@ def test_huge_and_markdown_url_values_are_dropped_or_shown_as_text(fixture_data)
     error = at.error[0].value
     assert plain(error).count("[点我登录](http://evil.example)") == 1
     assert "\\[点我登录\\]\\(http\u2060\\:" in error, "the link syntax reaches Markdown escaped"
+
+
+def test_first_page_run_cleans_what_an_interrupted_publish_left(fixture_data):
+    (fixture_data.snapshots_dir / ".tmp-20250101T000000000-abcdef").mkdir()
+    (fixture_data.root / ".CURRENT.dead.tmp").write_text("")
+    at = run_page("pages/overview.py")
+    assert not at.exception
+    assert fixture_data.leftovers() == []
+    assert metric(at, "评价项数") == "5项"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
@@ -24,6 +25,8 @@ PAGES = (
     ("pages/detail.py", "评价详情", "detail", ":material/description:"),
     ("pages/data_admin.py", "数据管理", "data_admin", ":material/database:"),
 )
+_STARTED: set[str] = set()  # data folders whose leftovers this server process has cleaned
+_START_LOCK = threading.Lock()
 _CTX = "_perfeval_ctx"
 _NOTICES = "_perfeval_notices"
 _SNAP = "_perfeval_snapshot"
@@ -111,6 +114,14 @@ def _bound_url() -> None:
                f"{url_state.MAX_VALUE_CHARS} 个字符、最多 {url_state.MAX_VALUES} 个值），已忽略。")
 
 
+def _clean_once(store: Store) -> None:
+    """At this process's first page run on a data folder: remove what interrupted publishes left behind."""
+    with _START_LOCK:
+        if str(store.root) not in _STARTED:
+            _STARTED.add(str(store.root))
+            store.clean_leftovers()  # skips (returns None) while a publish holds the lock; never raises
+
+
 def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
     current = store.current_id()
     raw = st.query_params.get_all(url_state.SNAPSHOT)
@@ -144,6 +155,7 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     st.session_state.pop(_CTX, None)
     _bound_url()
     store = Store()
+    _clean_once(store)
     try:
         snapshot, current = _resolve_snapshot(store)
     except StoreError as exc:
