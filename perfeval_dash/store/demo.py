@@ -277,10 +277,12 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
 
     # ---- scores and grades ---------------------------------------------------------------------
     g = rng.choice(4, size=n, p=[0.42, 0.38, 0.15, 0.05])
+    lows = [b.low for b in GRADE_BANDS]  # 90, 80, 60, 0: each grade's scores start at its band's low edge
     score = np.select(
         [g == 0, g == 1, g == 2],
-        [90 + 9.2 * rng.beta(1.3, 2.0, n), 80 + 9.99 * rng.beta(2.0, 1.5, n), 60 + 19.99 * rng.beta(2.5, 1.2, n)],
-        40 + 19.99 * rng.beta(2.0, 1.2, n))
+        [lows[0] + 9.2 * rng.beta(1.3, 2.0, n), lows[1] + 9.99 * rng.beta(2.0, 1.5, n),
+         lows[2] + 19.99 * rng.beta(2.5, 1.2, n)],
+        lows[2] - 20 + 19.99 * rng.beta(2.0, 1.2, n))
     ur = rng.random(n)
     score = np.where(ur < 0.75, np.round(score, 2), np.where(ur < 0.9, np.round(score, 1), np.round(score)))
     edge_extra = rng.random(n) < 0.02

@@ -17,5 +17,5 @@ import streamlit.dataframe_util as dataframe_util
 import xlsxwriter  # noqa: F401
 
 # run once what Streamlit does lazily on the first chart and the first table
-plotly.io.to_json(go.Figure(go.Bar(x=["优"], y=[1])), validate=False)
+plotly.io.to_json(go.Figure(go.Bar(x=["a"], y=[1])), validate=False)
 dataframe_util.convert_anything_to_arrow_bytes(pl.DataFrame({"a": [1.0, None]}))
