@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 
 from fixtures import AS_OF, REGION, fixture_tables
-from perfeval_dash import importer, template, workbook_reader
+from perfeval_dash import importer, schema, template, workbook_reader
 from perfeval_dash.changes import strip_rows
 from perfeval_dash.store import Store, StoreError
 
@@ -51,6 +51,16 @@ def write_book(sheets: dict[str, list[list]], engine: str = "xlsxwriter") -> byt
                 elif c is not None:
                     ws.write(i, j, c)
     wb.close()
+    return buf.getvalue()
+
+
+def rewrite_parts(data: bytes, edits: dict) -> bytes:
+    """The .xlsx with some parts' bytes passed through an edit function, written as a new zip."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            part = src.read(item)
+            dst.writestr(item.filename, edits[item.filename](part) if item.filename in edits else part)
     return buf.getvalue()
 
 
@@ -295,6 +305,37 @@ def test_replacing_only_evaluations_reports_the_orphaned_existing_problems():
     orphans = [f for f in result.errors if f.sheet is None]
     assert {f.value for f in orphans} == {"t-2023-02", "t-2023-03"}
     assert all("现有数据「问题整改」" in f.message and "整体替换" in f.message for f in orphans)
+
+
+def test_the_contract_refuses_text_longer_than_an_excel_cell_in_every_text_column():
+    tables = fixture_tables()
+    long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 1)
+    astral = "\U00020000" * (schema.EXCEL_CELL_MAX_CHARS // 2 + 1)  # fewer characters, but Excel counts each twice
+    text_cols = {(n, c.name) for n, t in schema.TABLES.items() for c in t.columns if c.dtype == pl.String}
+    tables = {n: df.with_row_index("_i").with_columns(
+                  pl.when(pl.col("_i") == 0).then(pl.lit(astral if n == "batches" else long)).otherwise(pl.col(c))
+                  .alias(c) for c, t in df.schema.items() if t == pl.String).drop("_i")
+              for n, df in tables.items()}
+    found = {(f.table, f.column) for f in schema.validate(tables)
+             if f.row == 1 and str(schema.EXCEL_CELL_MAX_CHARS) in f.message}
+    assert found == text_cols
+    at_limit = {n: df.with_columns(pl.lit("长" * schema.EXCEL_CELL_MAX_CHARS).alias("source"))
+                for n, df in fixture_tables().items() if n != "dimension_scores"} | \
+        {"dimension_scores": fixture_tables()["dimension_scores"]}
+    assert schema.errors(schema.validate(at_limit)) == []
+
+
+def test_a_cell_longer_than_excel_holds_is_refused_in_csv_and_xlsx():
+    long = "未专账核算" * 8000  # 40,000 characters
+    csv = f"问题编号,地区,评价年度,问题描述\np9,测试县,2023,{long}\n"
+    f = only(importer.read_import(csv.encode("utf-8"), "问题整改.csv", current=fixture_tables()))
+    assert where(f) == ("问题整改.csv", "问题整改", 2, "问题描述") and "32767" in f.message
+    assert len(str(f.value)) < 100  # the finding shows a preview, not 40,000 characters
+    s = book_rows()
+    put(s, "问题整改", 3, "问题描述", "PLACEHOLDER")
+    data = rewrite_parts(write_book(s), {"xl/sharedStrings.xml": lambda x: x.replace(b"PLACEHOLDER", long.encode())})
+    f = only(importer.read_import(data, "测试.xlsx"))  # written into the zip: xlsxwriter and openpyxl would cut it
+    assert where(f) == ("测试.xlsx", "问题整改", 3, "问题描述") and "32767" in f.message
 
 
 def test_csv_whose_table_cannot_be_told_is_refused():
