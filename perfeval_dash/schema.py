@@ -253,7 +253,7 @@ def validate(tables: dict[str, pl.DataFrame], limit_per_check: int = 20) -> list
             if c.dtype == pl.String:
                 bad = idx.filter(text_length(pl.col(c.name)) > EXCEL_CELL_MAX_CHARS)
                 findings += _first([Finding(name, r, c.name, _preview(v),
-                                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS} 个字符，"
+                                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
                                             "导出到 Excel 会被截断；请删减或拆分")
                                     for r, v in _rows(bad)], limit_per_check)
             if c.allowed is not None:
