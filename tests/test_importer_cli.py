@@ -7,6 +7,7 @@ import pytest
 
 from fixtures import fixture_tables
 from perfeval_dash import cli, template
+from perfeval_dash.store import Snapshot
 
 
 def dir_hashes(root):
@@ -36,6 +37,15 @@ def test_template_command_writes_the_workbook(store, tmp_path, capsys):
     with_data = tmp_path / "当前.xlsx"
     assert main(store, "template", str(with_data), "--with-data") == 0
     assert openpyxl.load_workbook(with_data)["评价结果"].max_row == 6
+
+
+def test_template_with_data_refuses_text_a_cell_cannot_hold(store, tmp_path, capsys, monkeypatch):
+    tables = store.open().read_tables()
+    tables["batches"] = tables["batches"].with_columns(title=pl.lit("长" * 40_000))
+    monkeypatch.setattr(Snapshot, "read_tables", lambda self: tables)  # as if published before the check
+    out = tmp_path / "当前.xlsx"
+    assert main(store, "template", str(out), "--with-data") == 1
+    assert "「评价批次」第 2 行" in capsys.readouterr().err and not out.exists()
 
 
 def test_dry_run_validates_and_previews_without_publishing(store, tmp_path, capsys):
