@@ -467,6 +467,31 @@ def test_sheet_with_too_many_rows_is_refused_before_reading():
     assert f.sheet == "维度得分" and f"{workbook_reader.MAX_ROWS:,}" in f.message
 
 
+def test_scan_counts_the_same_whatever_the_chunk_size(monkeypatch):
+    """Tokens and <row hidden> tags split across two chunks are counted once."""
+    s = book_rows()
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in s.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb["问题整改"].row_dimensions[3].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    def counts():
+        with zipfile.ZipFile(buf) as z:
+            scan = workbook_reader.xlsx_scan.scan(z, workbook_reader._limits())
+        return scan.cells, scan.shared_strings, scan.tags, {p.name: (p.rows, p.hidden_rows) for p in scan.parts.values()}
+
+    whole = counts()
+    assert whole[3]["问题整改"] == (5, {3})
+    for size in (3, 7, 64):
+        monkeypatch.setattr(workbook_reader.xlsx_scan, "CHUNK", size)
+        assert counts() == whole, size
+
+
 def test_row_reaching_far_to_the_right_is_refused():
     s = book_rows()
     s["问题整改"][2] += [None] * 300 + ["备注"]
