@@ -9,10 +9,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from perfeval_dash.ui import charts, exports, labels
 from perfeval_dash.queries.filters import Filters
+from perfeval_dash.store import schema
+from perfeval_dash.ui import charts, exports, labels
 from perfeval_dash.queries import coverage, overview, problems, scores
 from perfeval_dash.store import connect
+from perfeval_dash.ingest.reader import xlsx_text
 from fixtures import AS_OF
 
 
@@ -89,3 +91,43 @@ def test_tables_say_unknown_instead_of_none():
     assert out["ratio"].to_list() == ["28.0%", "未知"] and out["gap_wan"].to_list() == ["0", "未知"]
     assert out["rate"].to_list() == ["—", "50.0%"]
     assert out["evaluations"].dtype == pl.Int64, "columns without missing values stay numeric"
+
+
+# values a spreadsheet would run as a formula or open as a link (OWASP CSV injection, xlsxwriter's write())
+PAYLOADS = ['=HYPERLINK("http://evil","x")', "=1+1", "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)",
+            "\t=1+1", "\r=1+1", "http://evil.example/"]
+
+
+def test_excel_export_writes_formula_and_link_payloads_as_plain_text():
+    df = pl.DataFrame({"项目名称": PAYLOADS, "预算金额": [-5.0] * len(PAYLOADS)})
+    data = exports.to_excel(df, "评价结果", ['=HYPERLINK("http://evil","标题")', "筛选：主管部门 =1+1"])
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" and c.hyperlink is None for c in cells), \
+        [(c.coordinate, c.value) for c in cells if c.data_type == "f" or c.hyperlink]
+    assert not ws._hyperlinks
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == '=HYPERLINK("http://evil","标题")'
+    # openpyxl leaves the _x000D_ by which the file spells a carriage return; the importer decodes it
+    assert [xlsx_text(r[0]) for r in rows[4:]] == PAYLOADS and [r[1] for r in rows[4:]] == [-5.0] * len(PAYLOADS)
+
+
+def test_csv_export_quotes_text_that_a_spreadsheet_would_evaluate():
+    df = pl.DataFrame({"项目名称": [*PAYLOADS, "教育局项目", "1-1班"], "预算金额": [-5.0] * (len(PAYLOADS) + 2)})
+    back = pl.read_csv(io.BytesIO(exports.to_csv(df)[3:]), schema=df.schema)
+    assert back["项目名称"].to_list() == ["'" + p for p in PAYLOADS[:-1]] + [PAYLOADS[-1], "教育局项目", "1-1班"]
+    assert back["预算金额"].to_list() == [-5.0] * (len(PAYLOADS) + 2), "numbers stay numbers, negatives unquoted"
+
+
+def test_excel_export_marks_cut_text_and_says_so_above_the_table():
+    long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 10)
+    df = pl.DataFrame({"问题描述": ["短", long, "𠀀" * 20000], "问题数": [1, 2, 3]})
+    rows = list(openpyxl.load_workbook(io.BytesIO(exports.to_excel(df, "问题", ["问题", "筛选：无"]))).active
+                .iter_rows(values_only=True))
+    assert "2 个单元格" in rows[2][0] and "CSV" in rows[2][0]
+    table = [r[0] for r in rows[5:]]
+    assert table[0] == "短"
+    for cell in table[1:]:
+        assert cell.endswith(exports.CUT_MARK) and schema.utf16_length(cell) <= schema.EXCEL_CELL_MAX_CHARS
+    assert table[1].startswith("长" * 30000) and table[2].startswith("𠀀" * 16000)
+    assert long in exports.to_csv(df).decode("utf-8"), "the CSV holds the full text"

@@ -1,6 +1,7 @@
 import datetime as dt
 import hashlib
 import io
+import time
 import zipfile
 
 import openpyxl
@@ -9,8 +10,9 @@ import pytest
 import xlsxwriter
 
 from fixtures import AS_OF, REGION, fixture_tables
-from perfeval_dash.ingest import importer, template, reader as workbook_reader
+from perfeval_dash.ingest import importer, reader as workbook_reader, template
 from perfeval_dash.ingest.changes import strip_rows
+from perfeval_dash.store import schema
 from perfeval_dash.store import Store, StoreError
 
 
@@ -51,6 +53,16 @@ def write_book(sheets: dict[str, list[list]], engine: str = "xlsxwriter") -> byt
                 elif c is not None:
                     ws.write(i, j, c)
     wb.close()
+    return buf.getvalue()
+
+
+def rewrite_parts(data: bytes, edits: dict) -> bytes:
+    """The .xlsx with some parts' bytes passed through an edit function, written as a new zip."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            part = src.read(item)
+            dst.writestr(item.filename, edits[item.filename](part) if item.filename in edits else part)
     return buf.getvalue()
 
 
@@ -297,6 +309,37 @@ def test_replacing_only_evaluations_reports_the_orphaned_existing_problems():
     assert all("现有数据「问题整改」" in f.message and "整体替换" in f.message for f in orphans)
 
 
+def test_the_contract_refuses_text_longer_than_an_excel_cell_in_every_text_column():
+    tables = fixture_tables()
+    long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 1)
+    astral = "\U00020000" * (schema.EXCEL_CELL_MAX_CHARS // 2 + 1)  # fewer characters, but Excel counts each twice
+    text_cols = {(n, c.name) for n, t in schema.TABLES.items() for c in t.columns if c.dtype == pl.String}
+    tables = {n: df.with_row_index("_i").with_columns(
+                  pl.when(pl.col("_i") == 0).then(pl.lit(astral if n == "batches" else long)).otherwise(pl.col(c))
+                  .alias(c) for c, t in df.schema.items() if t == pl.String).drop("_i")
+              for n, df in tables.items()}
+    found = {(f.table, f.column) for f in schema.validate(tables)
+             if f.row == 1 and f"{schema.EXCEL_CELL_MAX_CHARS:,}" in f.message}
+    assert found == text_cols
+    at_limit = {n: df.with_columns(pl.lit("长" * schema.EXCEL_CELL_MAX_CHARS).alias("source"))
+                for n, df in fixture_tables().items() if n != "dimension_scores"} | \
+        {"dimension_scores": fixture_tables()["dimension_scores"]}
+    assert schema.errors(schema.validate(at_limit)) == []
+
+
+def test_a_cell_longer_than_excel_holds_is_refused_in_csv_and_xlsx():
+    long = "未专账核算" * 8000  # 40,000 characters
+    csv = f"问题编号,地区,评价年度,问题描述\np9,测试县,2023,{long}\n"
+    f = only(importer.read_import(csv.encode("utf-8"), "问题整改.csv", current=fixture_tables()))
+    assert where(f) == ("问题整改.csv", "问题整改", 2, "问题描述") and "32,767" in f.message
+    assert len(str(f.value)) < 100  # the finding shows a preview, not 40,000 characters
+    s = book_rows()
+    put(s, "问题整改", 3, "问题描述", "PLACEHOLDER")
+    data = rewrite_parts(write_book(s), {"xl/sharedStrings.xml": lambda x: x.replace(b"PLACEHOLDER", long.encode())})
+    f = only(importer.read_import(data, "测试.xlsx"))  # written into the zip: xlsxwriter and openpyxl would cut it
+    assert where(f) == ("测试.xlsx", "问题整改", 3, "问题描述") and "32,767" in f.message
+
+
 def test_csv_whose_table_cannot_be_told_is_refused():
     assert "属于哪张表" in refused("a,b\n1,2\n".encode(), "数据.csv").message
 
@@ -379,6 +422,123 @@ def test_formula_without_a_cached_value_is_an_error():
     result = importer.read_import(write_book(s, engine="openpyxl"), "测试.xlsx")
     f = only(result)
     assert where(f) == ("测试.xlsx", "评价结果", 2, "预算金额") and "没有保存计算结果" in f.message
+
+
+# ---- slow bombs: refused from streamed counts, before openpyxl parses anything ------------------------------
+MAIN_NS = b'<?xml version="1.0" encoding="UTF-8"?>\n<%s xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+
+
+def refused_quickly(data: bytes) -> importer.ImportFinding:
+    """The refusal of a file, which must come back within 5 seconds (a bound against a hang, not a benchmark)."""
+    start = time.monotonic()
+    f = refused(data)
+    assert time.monotonic() - start < 5, f"took {time.monotonic() - start:.1f} s"
+    return f
+
+
+def test_shared_strings_bomb_is_refused_quickly():
+    sst = MAIN_NS % b"sst" + b"<si><t>a</t></si>" * 3_000_000 + b"</sst>"
+    data = rewrite_parts(write_book(book_rows()), {"xl/sharedStrings.xml": lambda _: sst})
+    assert len(data) < 1_000_000  # a few hundred KB that openpyxl would spend minutes and gigabytes on
+    f = refused_quickly(data)
+    assert "共享字符串" in f.message and f"{workbook_reader.MAX_SHARED_STRINGS:,}" in f.message
+
+
+def test_dense_cells_bomb_is_refused_quickly_naming_the_sheet():
+    sheet = MAIN_NS % b"worksheet" + b'<sheetData><row r="1">' + b'<c r="A1"/>' * 3_000_000 + \
+        b"</row></sheetData></worksheet>"
+    data = rewrite_parts(write_book(book_rows()), {"xl/worksheets/sheet2.xml": lambda _: sheet})
+    assert len(data) < 1_000_000
+    f = refused_quickly(data)
+    assert f.sheet == "评价结果" and "单元格" in f.message and f"{workbook_reader.MAX_CELLS:,}" in f.message
+
+
+def test_text_split_into_countless_runs_is_refused_by_the_tag_limit(monkeypatch):
+    monkeypatch.setattr(workbook_reader, "MAX_XML_TAGS", 1_000_000)  # the real limit needs a 60 MB part
+    runs = b"<r><t>a</t></r>" * 300_000  # one shared string, one cell: the other counts stay tiny
+    sst = MAIN_NS % b"sst" + b"<si>" + runs + b"</si></sst>"
+    f = refused_quickly(rewrite_parts(write_book(book_rows()), {"xl/sharedStrings.xml": lambda _: sst}))
+    assert "XML 标记" in f.message and "1,000,000" in f.message
+
+
+def test_sheet_with_too_many_rows_is_refused_before_reading():
+    rows = b"".join(b'<row r="%d"/>' % r for r in range(1, workbook_reader.MAX_ROWS + 100))
+    sheet = MAIN_NS % b"worksheet" + b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    f = refused_quickly(rewrite_parts(write_book(book_rows()), {"xl/worksheets/sheet3.xml": lambda _: sheet}))
+    assert f.sheet == "维度得分" and f"{workbook_reader.MAX_ROWS:,}" in f.message
+
+
+def test_scan_counts_the_same_whatever_the_chunk_size(monkeypatch):
+    """Tokens and <row hidden> tags split across two chunks are counted once."""
+    s = book_rows()
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in s.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb["问题整改"].row_dimensions[3].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    def counts():
+        with zipfile.ZipFile(buf) as z:
+            scan = workbook_reader.xlsx_scan.scan(z, workbook_reader._limits())
+        return scan.cells, scan.shared_strings, scan.tags, {p.name: (p.rows, p.hidden_rows) for p in scan.parts.values()}
+
+    whole = counts()
+    assert whole[3]["问题整改"] == (5, {3})
+    for size in (3, 7, 64):
+        monkeypatch.setattr(workbook_reader.xlsx_scan, "CHUNK", size)
+        assert counts() == whole, size
+
+
+def test_row_reaching_far_to_the_right_is_refused():
+    s = book_rows()
+    s["问题整改"][2] += [None] * 300 + ["备注"]
+    f = refused(write_book(s))
+    assert f.sheet == "问题整改" and "第 3 行" in f.message and f"{workbook_reader.MAX_COLUMNS} 列" in f.message
+
+
+def test_csv_with_too_many_cells_is_refused_quickly():
+    line = ",".join(["1"] * 25) + "\n"
+    data = ("问题编号,地区,评价年度,问题描述\n" + line * (workbook_reader.MAX_CELLS // 25 + 10)).encode()
+    start = time.monotonic()
+    f = refused(data, "问题整改.csv")
+    assert time.monotonic() - start < 5
+    assert "单元格" in f.message and f"{workbook_reader.MAX_CELLS:,}" in f.message
+
+
+def test_excel_escapes_in_text_are_decoded():
+    s = book_rows()
+    put(s, "问题整改", 2, "整改建议", "第一条\r\n第二条")  # xlsxwriter, like Excel, writes the CR as _x000D_
+    result = run(s)
+    assert result.tables["problems"]["recommendation"][0] == "第一条\r\n第二条"
+
+
+# ---- hidden sheets and rows ----------------------------------------------------------------------------------
+def test_hidden_sheets_and_hidden_rows_are_imported_with_a_warning():
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in book_rows().items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb["部门预算"].sheet_state = "hidden"
+    wb["评价批次"].sheet_state = "veryHidden"
+    wb["问题整改"].row_dimensions[3].hidden = True
+    wb["问题整改"].row_dimensions[40].hidden = True  # hidden but empty: nothing to say
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = importer.read_import(buf.getvalue(), "隐藏.xlsx")
+    assert result.ok, [str(f) for f in result.errors]
+    hidden = {where(f): f.message for f in result.warnings if "隐藏" in f.message}
+    assert set(hidden) == {("隐藏.xlsx", "部门预算", None, None), ("隐藏.xlsx", "评价批次", None, None),
+                           ("隐藏.xlsx", "问题整改", 3, None)}
+    assert hidden[("隐藏.xlsx", "问题整改", 3, None)] == "该行在 Excel 中是隐藏行，已照常导入，请确认"
+    assert "2 行数据已照常导入" in hidden[("隐藏.xlsx", "部门预算", None, None)]
+    assert "深度隐藏" in hidden[("隐藏.xlsx", "评价批次", None, None)]
+    assert result.tables["dept_budgets"].height == 2 and 3 in result.tables["problems"]["_row"].to_list()
 
 
 # ---- linking without ids, defaults -----------------------------------------------------------------

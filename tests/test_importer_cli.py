@@ -8,6 +8,7 @@ import pytest
 from fixtures import fixture_tables
 from perfeval_dash.cli import commands as cli
 from perfeval_dash.ingest import template
+from perfeval_dash.store import Snapshot
 
 
 def dir_hashes(root):
@@ -37,6 +38,15 @@ def test_template_command_writes_the_workbook(store, tmp_path, capsys):
     with_data = tmp_path / "当前.xlsx"
     assert main(store, "template", str(with_data), "--with-data") == 0
     assert openpyxl.load_workbook(with_data)["评价结果"].max_row == 6
+
+
+def test_template_with_data_refuses_text_a_cell_cannot_hold(store, tmp_path, capsys, monkeypatch):
+    tables = store.open().read_tables()
+    tables["batches"] = tables["batches"].with_columns(title=pl.lit("长" * 40_000))
+    monkeypatch.setattr(Snapshot, "read_tables", lambda self: tables)  # as if published before the check
+    out = tmp_path / "当前.xlsx"
+    assert main(store, "template", str(out), "--with-data") == 1
+    assert "「评价批次」第 2 行" in capsys.readouterr().err and not out.exists()
 
 
 def test_dry_run_validates_and_previews_without_publishing(store, tmp_path, capsys):
@@ -111,7 +121,7 @@ def test_help_is_chinese(capsys):
 def test_storage_error_on_publish_exits_3(store, tmp_path, capsys, monkeypatch):
     import errno
 
-    from perfeval_dash import store as store_mod
+    from perfeval_dash.store import snapshots as store_mod
 
     before = dir_hashes(store.root)
     path = edited_export(tmp_path, "问题整改", 3, "整改状态", "已整改")

@@ -106,3 +106,60 @@ def test_real_records_carry_published_grades_and_no_synthetic_rows():
     assert ev["grade_published"].to_list() == real["evaluations"]["grade_published"].to_list()
     assert not ev["synthetic"].any()
     assert ev.filter(pl.col("eval_id") == "tekes-2024-05")["eval_type"].item() == "部门整体"
+
+
+# values a spreadsheet would run as a formula or open as a link
+PAYLOADS = ['=HYPERLINK("http://evil","x")', "=1+1", "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)",
+            "\t=1+1", "\r=1+1", "http://evil.example/"]
+
+
+def payload_tables() -> dict[str, pl.DataFrame]:
+    """The fixture with the payloads in optional text columns of evaluations (unit, evaluator) and problems."""
+    tables = fixture_tables()
+    ev, pr = tables["evaluations"], tables["problems"]
+    tables["evaluations"] = ev.with_columns(unit=pl.Series(PAYLOADS[:5]), evaluator=pl.Series(PAYLOADS[5:] + [None]))
+    tables["problems"] = pr.with_columns(recommendation=pl.Series(PAYLOADS[:4]),
+                                         responsible_unit=pl.Series(PAYLOADS[-4:]))
+    return tables
+
+
+def test_export_writes_formula_and_link_payloads_as_plain_strings():
+    from perfeval_dash.ingest.reader import xlsx_text
+
+    wb = openpyxl.load_workbook(io.BytesIO(template.export_workbook(payload_tables())))
+    texts = []
+    for ws in wb.worksheets:
+        cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+        assert all(c.data_type == "s" for c in cells if isinstance(c.value, str)), ws.title
+        assert all(c.data_type != "f" and c.hyperlink is None for c in cells) and not ws._hyperlinks, ws.title
+        texts += [xlsx_text(c.value) for c in cells if isinstance(c.value, str)]
+    assert all(p in texts for p in PAYLOADS)  # written as they are: no quote prefix
+
+
+def test_export_with_payloads_round_trips():
+    tables = payload_tables()
+    result = importer.read_import(template.export_workbook(tables), "payloads.xlsx")
+    assert result.ok, [str(f) for f in result.errors]
+    merged = strip_rows(result.merged)
+    # the importer strips the ends of every text cell, so a leading tab or carriage return does not survive it
+    expected = {n: schema.conform(n, df).with_columns(pl.col(c).str.strip_chars() for c, t in df.schema.items()
+                                                      if t == pl.String)
+                for n, df in tables.items()}
+    for name in schema.TABLES:
+        assert merged[name].equals(expected[name]), name
+    ev = merged["evaluations"]
+    assert ev["unit"].to_list() + ev["evaluator"].to_list()[:4] == [p.strip() for p in PAYLOADS]
+
+
+def test_export_refuses_text_longer_than_a_cell_rather_than_cut_it():
+    tables = fixture_tables()
+    long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 1)
+    tables["problems"] = tables["problems"].with_columns(
+        description=pl.when(pl.col("problem_id") == "p3").then(pl.lit(long)).otherwise(pl.col("description")))
+    with pytest.raises(template.TemplateError) as exc:
+        template.export_workbook(tables)
+    message = str(exc.value)
+    assert "「问题整改」" in message and "第 4 行" in message and "问题编号 p3" in message
+    assert "「问题描述」" in message and "32,767" in message
+    at_limit = tables | {"problems": tables["problems"].with_columns(pl.col("description").str.slice(0, 32767))}
+    assert template.export_workbook(at_limit)

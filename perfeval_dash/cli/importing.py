@@ -84,7 +84,11 @@ def cmd_import(args, store: Store) -> int:
 def cmd_template(args, store: Store) -> int:
     out = Path(args.out)
     if args.with_data:
-        data = template.export_workbook(store.open().read_tables())
+        try:
+            data = template.export_workbook(store.open().read_tables())
+        except template.TemplateError as exc:  # a snapshot published before text length was checked
+            print(f"错误：{exc}", file=sys.stderr)
+            return EXIT_ERRORS
     else:
         data = template.build_template()
     out.write_bytes(data)

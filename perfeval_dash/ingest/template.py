@@ -1,4 +1,8 @@
-"""The Excel template: an empty workbook to fill, or tables exported into the same format (xlsxwriter)."""
+"""The Excel template: an empty workbook to fill, or tables exported into the same format (xlsxwriter).
+
+Exported values are written as they are: text as string cells (never a formula or a link, whatever it starts
+with, and without a quote prefix, so re-importing gives back the same values); text too long for a cell is refused.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import polars as pl
 import xlsxwriter
 
 from perfeval_dash.domain import vocab
+from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, Field, display_table, fields, header_of
 from perfeval_dash.store import schema
-from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, Field, display_table, fields
 
 TEMPLATE_FILENAME = "预算绩效评价结果_导入模板.xlsx"
 VALIDATION_ROWS = 5000  # rows below the header that get drop-down lists and formats in an empty template
@@ -43,6 +47,10 @@ GUIDE_INTRO = [
     "6. 公式单元格按文件中保存的计算结果读取；没有保存结果的公式会报错，请在 Excel 中打开并保存，或粘贴为数值。",
 ]
 GUIDE_HEADERS = ("工作表", "列名", "含义", "单位", "是否必填", "允许的值 / 写法", "示例", "留空时")
+
+
+class TemplateError(ValueError):
+    """The tables cannot be exported into the template without changing them; the message says where, in Chinese."""
 
 
 def _cell_value(kind: str, value: object) -> object:
@@ -143,14 +151,35 @@ def _with_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return out
 
 
+def _refuse_long_text(tables: dict[str, pl.DataFrame]) -> None:
+    """TemplateError naming table, row and column of the first text an Excel cell cannot hold (Excel would cut it)."""
+    limit = schema.EXCEL_CELL_MAX_CHARS
+    for name, df in tables.items():
+        key = schema.TABLES[name].key
+        for c, dtype in df.schema.items():
+            if dtype != pl.String:
+                continue
+            long = df.with_row_index("_i").filter(schema.text_length(pl.col(c)) > limit)
+            if long.height:
+                r = long.row(0, named=True)
+                ids = "，".join(f"{header_of(name, k)} {r[k]}" for k in key)
+                raise TemplateError(
+                    f"表「{display_table(name)}」第 {r['_i'] + 2} 行（{ids}）列「{header_of(name, c)}」的文字有 "
+                    f"{schema.utf16_length(r[c]):,} 个字符，超过 Excel 单元格上限 {limit:,} 个字符；写入模板会被截断，"
+                    "重新导入时数据会改变，因此未导出。请先删减这段文字")
+
+
 def export_workbook(tables: dict[str, pl.DataFrame] | None = None) -> bytes:
-    """The template workbook as .xlsx bytes; with tables, their rows filled in (importable as they are)."""
+    """The template workbook as .xlsx bytes; with tables, their rows filled in (importable as they are).
+
+    Raises TemplateError when a text is longer than an Excel cell holds."""
+    if tables is not None:
+        tables = {n: schema.conform(n, tables[n]) if n in tables else schema.empty_table(n) for n in schema.TABLES}
+        _refuse_long_text(tables)
+        tables = _with_links(tables)
     buf = io.BytesIO()
     w = _Writer(buf)
     w.guide()
-    if tables is not None:
-        tables = _with_links({n: schema.conform(n, tables[n]) if n in tables else schema.empty_table(n)
-                              for n in schema.TABLES})
     for name in TABLE_ORDER:
         w.table(name, None if tables is None else tables[name])
     w.close()

@@ -12,6 +12,12 @@ from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES, STATUSES
 SCHEMA_VERSION = 1
 
 
+# An Excel cell holds at most 32,767 characters, counted as Excel counts them (UTF-16 code units: a character
+# outside the Basic Multilingual Plane, e.g. 𠀀, counts twice). Longer text would be cut when a table is
+# exported to Excel or to the import template, so the contract refuses it in every text column.
+EXCEL_CELL_MAX_CHARS = 32_767
+_ASTRAL = r"[\x{10000}-\x{10FFFF}]"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -181,6 +187,20 @@ class Finding:
         return f"{'错误' if self.severity == 'error' else '警告'}：{' '.join(where)}{value}：{self.message}"
 
 
+def text_length(expr: pl.Expr) -> pl.Expr:
+    """The length of text as Excel counts it (UTF-16 code units), as an expression."""
+    return expr.str.len_chars() + expr.str.count_matches(_ASTRAL)
+
+
+def utf16_length(text: str) -> int:
+    """The length of a string as Excel counts it (UTF-16 code units)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def _preview(text: str) -> str:
+    return f"{text[:20]}…（共 {utf16_length(text)} 字符）"
+
+
 def empty_table(name: str) -> pl.DataFrame:
     """An empty frame with the table's contract schema."""
     return pl.DataFrame(schema=TABLES[name].polars_schema)
@@ -230,6 +250,12 @@ def validate(tables: dict[str, pl.DataFrame], limit_per_check: int = 20) -> list
                     bad = idx.filter(pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == ""))
                 findings += _first([Finding(name, r, c.name, v, "必填，不能为空") for r, v in _rows(bad)],
                                    limit_per_check)
+            if c.dtype == pl.String:
+                bad = idx.filter(text_length(pl.col(c.name)) > EXCEL_CELL_MAX_CHARS)
+                findings += _first([Finding(name, r, c.name, _preview(v),
+                                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
+                                            "导出到 Excel 会被截断；请删减或拆分")
+                                    for r, v in _rows(bad)], limit_per_check)
             if c.allowed is not None:
                 bad = idx.filter(pl.col(c.name).is_not_null() & ~pl.col(c.name).is_in(list(c.allowed)))
                 findings += _first([Finding(name, r, c.name, v, f"应为以下之一：{' / '.join(c.allowed)}")
