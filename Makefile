@@ -8,9 +8,10 @@ PORT ?= 8501
 STAMP := $(VENV)/.installed
 
 .PHONY: run test system venv bench clean
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -22,6 +23,8 @@ run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.address=127.0.0.1 --server.port=$(PORT) --browser.gatherUsageStats=false
 
 test: system $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -2,16 +2,21 @@
 
 import streamlit as st
 
-from perfeval_dash.ui import charts, frame, widgets
 from perfeval_dash.queries import overview, scores
+from perfeval_dash.ui import charts, frame, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
 f, con = ctx.filters, ctx.con
 
 head = overview.headline(con, f)
-widgets.header(ctx, "评分分布", "评价总分的分布（按财预〔2020〕10号分段：优≥90、良80–<90、中60–<80、差<60），"
-            "各部门与各评价类型的得分离散情况，以及一级指标得分率（得分 ÷ 权重）。", synthetic=head["any_synthetic"])
+widgets.header(
+    ctx,
+    "评分分布",
+    "评价总分的分布（按财预〔2020〕10号分段：优≥90、良80–<90、中60–<80、差<60），"
+    "各部门与各评价类型的得分离散情况，以及一级指标得分率（得分 ÷ 权重）。",
+    synthetic=head["any_synthetic"],
+)
 if head["evaluations"] == 0:
     st.info("当前筛选条件下没有评价记录。")
     st.stop()
@@ -33,10 +38,28 @@ else:
 
 st.subheader("得分排名")
 ranked, total = scores.ranked(con, f)
-ranked = ranked.select("rank", "eval_id", "region", "eval_year", "department", "project_name", "eval_type",
-                       "score", "grade", "computed_grade", "near_edge", "synthetic")
+ranked = ranked.select(
+    "rank",
+    "eval_id",
+    "region",
+    "eval_year",
+    "department",
+    "project_name",
+    "eval_type",
+    "score",
+    "grade",
+    "computed_grade",
+    "near_edge",
+    "synthetic",
+)
 note = "“距等级线1分内”：得分与60、80、90分的差不超过1分。“按分数应得等级”与公布等级不一致时保留公布等级。"
 if total > ranked.height:
     note += f" 共 {total:,} 项，表中显示前 {ranked.height:,} 项。"
-widgets.table(ctx, ranked, "得分排名", key="ranked", note=note, column_config={
-    "评价得分": st.column_config.NumberColumn("评价得分", format="%.2f分")})
+widgets.table(
+    ctx,
+    ranked,
+    "得分排名",
+    key="ranked",
+    note=note,
+    column_config={"评价得分": st.column_config.NumberColumn("评价得分", format="%.2f分")},
+)

@@ -40,16 +40,29 @@ class Setting:
         return type(self.default)(raw)
 
 
-DATA_DIR = Setting("data_dir", REPO / "data", "data folder holding `CURRENT` and `snapshots/` (CLI: `--data-dir`)",
-                   env="PERFEVAL_DATA_DIR")
-EDITOR = Setting("editor", False, "allow upload and publish on the 数据管理 page (read-only when off)",
-                 env="PERFEVAL_EDITOR")
-MAX_UPLOAD_MB = Setting("max_upload_mb", 20, "largest file the import accepts (also `server.maxUploadSize` in "
-                                             ".streamlit/config.toml; a test keeps them equal)", unit="MB")
-COVERAGE_THRESHOLD = Setting("coverage_threshold", 0.20,
-                             "default threshold of the coverage rule (特克斯县 report: 不低于 20%); the coverage "
-                             "page's `?thr=` overrides it per link", env="PERFEVAL_COVERAGE_THRESHOLD",
-                             unit="ratio")
+DATA_DIR = Setting(
+    "data_dir",
+    REPO / "data",
+    "data folder holding `CURRENT` and `snapshots/` (CLI: `--data-dir`)",
+    env="PERFEVAL_DATA_DIR",
+)
+EDITOR = Setting(
+    "editor", False, "allow upload and publish on the 数据管理 page (read-only when off)", env="PERFEVAL_EDITOR"
+)
+MAX_UPLOAD_MB = Setting(
+    "max_upload_mb",
+    20,
+    "largest file the import accepts (also `server.maxUploadSize` in .streamlit/config.toml; a test keeps them equal)",
+    unit="MB",
+)
+COVERAGE_THRESHOLD = Setting(
+    "coverage_threshold",
+    0.20,
+    "default threshold of the coverage rule (特克斯县 report: 不低于 20%); the coverage "
+    "page's `?thr=` overrides it per link",
+    env="PERFEVAL_COVERAGE_THRESHOLD",
+    unit="ratio",
+)
 NEAR_EDGE_POINTS = Setting("near_edge_points", 1.0, "a score this close to a grade-band edge is flagged", unit="分")
 DEMO_SEED = Setting("demo_seed", 7, "random seed of the bundled synthetic demo set and of `demo`/`bench`")
 DEMO_EVALUATIONS = Setting("demo_evaluations", 300, "evaluations in the bundled synthetic demo set")

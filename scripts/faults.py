@@ -76,8 +76,14 @@ class Trial:
 # ---- helpers ---------------------------------------------------------------------------------------
 def cli(data: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
     """Run `python -m perfeval_dash --data-dir data ...` from the repository root."""
-    return subprocess.run([sys.executable, "-m", "perfeval_dash", "--data-dir", str(data), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "perfeval_dash", "--data-dir", str(data), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
 
 
 def demo_command(data: Path, evaluations: int) -> list[str]:
@@ -120,8 +126,9 @@ def timeline(data: Path, evaluations: int) -> dict[str, float]:
     """One full publish, watched: seconds from the temp folder's appearance to each event."""
     store = Store(data)
     before = set(store.list_ids())
-    proc = subprocess.Popen(demo_command(data, evaluations), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        demo_command(data, evaluations), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     first: dict[str, float] = {}
     while proc.poll() is None:
         now = time.perf_counter()
@@ -152,8 +159,10 @@ def display(text: object, width: int) -> str:
 
 def print_table(header: list[str], rows: list[list[object]]) -> None:
     """A plain aligned table."""
-    widths = [max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(v)) for v in col)
-              for col in zip(header, *rows)]
+    widths = [
+        max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(v)) for v in col)
+        for col in zip(header, *rows)
+    ]
     for row in [header, *rows]:
         print("  ".join(display(v, w) for v, w in zip(row, widths)).rstrip())
 
@@ -163,8 +172,9 @@ def kill_at(data: Path, evaluations: int, point: Point, build_s: float) -> tuple
     """Start the publish and kill -9 it at the point; (what happened, the process's exit code)."""
     store = Store(data)
     before = set(store.list_ids())
-    proc = subprocess.Popen(demo_command(data, evaluations), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        demo_command(data, evaluations), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     seen_at = None
     while proc.poll() is None:
         if seen_at is None and point.event in observe(store.snapshots_dir, before):
@@ -203,8 +213,9 @@ def check_after_kill(trial: Trial, data: Path, previous: bytes, prev_states: dic
     if not trial.valid:
         trial.problems.append(f"validate 失败：{r.stderr.strip()[:200]}")
     trial.leftovers = describe_leftovers(store)
-    trial.extra["新快照"] = f"{len(new_ids)}（{'当前' if pointer.decode().strip() in new_ids else '非当前'}）" \
-        if new_ids else "无"
+    trial.extra["新快照"] = (
+        f"{len(new_ids)}（{'当前' if pointer.decode().strip() in new_ids else '非当前'}）" if new_ids else "无"
+    )
     removed = store.clean_leftovers()
     if removed is None or store.leftovers():
         trial.problems.append(f"启动清理后仍有残留：{[p.name for p in store.leftovers()]}")
@@ -232,9 +243,22 @@ def run_kill(data: Path, evaluations: int, points: tuple[Point, ...] = POINTS) -
 
 def report_kill(trials: list[Trial]) -> None:
     """The table of kill trials."""
-    print_table(["#", "kill 时点", "结果", "残留（启动清理前）", "新快照", "CURRENT", "validate", "检查"],
-                [[i, t.label, t.how, t.leftovers, t.extra["新快照"], t.current, "通过" if t.valid else "失败",
-                  "通过" if t.ok else "失败：" + "；".join(t.problems)] for i, t in enumerate(trials, 1)])
+    print_table(
+        ["#", "kill 时点", "结果", "残留（启动清理前）", "新快照", "CURRENT", "validate", "检查"],
+        [
+            [
+                i,
+                t.label,
+                t.how,
+                t.leftovers,
+                t.extra["新快照"],
+                t.current,
+                "通过" if t.valid else "失败",
+                "通过" if t.ok else "失败：" + "；".join(t.problems),
+            ]
+            for i, t in enumerate(trials, 1)
+        ],
+    )
 
 
 # ---- full disk -------------------------------------------------------------------------------------
@@ -247,8 +271,12 @@ def tmpfs(path: Path, size: str):
     """A tmpfs of `size` at path, unmounted afterwards; MountRefused when mounting is not permitted."""
     path.mkdir(parents=True, exist_ok=True)
     try:
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                           capture_output=True, text=True, timeout=30)
+        r = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except OSError as exc:
         raise MountRefused(str(exc)) from exc
     if r.returncode:
@@ -277,8 +305,9 @@ def leave_free(filler: Path, target: int) -> None:
                 f.write(chunk)
 
 
-def diskfull_trial(label: str, data: Path, args: list[str], free: int | None, filler: Path,
-                   expect_ok: bool = False) -> Trial:
+def diskfull_trial(
+    label: str, data: Path, args: list[str], free: int | None, filler: Path, expect_ok: bool = False
+) -> Trial:
     """Run one CLI command with `free` bytes left (None: as is); expect exit 3 (or 0) and an untouched folder."""
     if free is not None:
         leave_free(filler, free)
@@ -326,8 +355,9 @@ def run_diskfull(work: Path, size: str = "8m") -> list[Trial]:
             diskfull_trial("demo 20000（只剩 600 KB）", data, ["demo", "--evaluations", "20000"], 600_000, filler),
             diskfull_trial("demo 20000（磁盘已满）", data, ["demo", "--evaluations", "20000"], 0, filler),
             diskfull_trial("import 当前数据（只剩 1 MB）", data, ["import", str(workbook)], 1_000_000, filler),
-            diskfull_trial("释放空间后 demo 300", data, ["demo", "--evaluations", "300"], 10**9, filler,
-                           expect_ok=True),
+            diskfull_trial(
+                "释放空间后 demo 300", data, ["demo", "--evaluations", "300"], 10**9, filler, expect_ok=True
+            ),
             diskfull_trial("use 初始快照（磁盘已满）", data, ["use", base], 0, filler),
         ]
         filler.unlink(missing_ok=True)
@@ -336,10 +366,22 @@ def run_diskfull(work: Path, size: str = "8m") -> list[Trial]:
 
 def report_diskfull(trials: list[Trial]) -> None:
     """The table of full-disk trials."""
-    print_table(["#", "操作", "剩余空间", "结果（失败的步骤）", "残留", "CURRENT", "validate", "检查"],
-                [[i, t.label, t.extra.get("剩余空间", ""), t.how, t.leftovers, t.current,
-                  "通过" if t.valid else "失败", "通过" if t.ok else "失败：" + "；".join(t.problems)]
-                 for i, t in enumerate(trials, 1)])
+    print_table(
+        ["#", "操作", "剩余空间", "结果（失败的步骤）", "残留", "CURRENT", "validate", "检查"],
+        [
+            [
+                i,
+                t.label,
+                t.extra.get("剩余空间", ""),
+                t.how,
+                t.leftovers,
+                t.current,
+                "通过" if t.valid else "失败",
+                "通过" if t.ok else "失败：" + "；".join(t.problems),
+            ]
+            for i, t in enumerate(trials, 1)
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,8 +31,11 @@ def layout_markdown() -> str:
     lines = []
     for top in LAYOUT_ROOTS:
         path = ROOT / top
-        files = [path] if path.is_file() else sorted(
-            p for p in path.rglob("*.py") if "__pycache__" not in p.parts and p.name != "__main__.py")
+        files = (
+            [path]
+            if path.is_file()
+            else sorted(p for p in path.rglob("*.py") if "__pycache__" not in p.parts and p.name != "__main__.py")
+        )
         if path.is_dir() and not (path / "__init__.py").is_file():
             lines.append(f"{top + '/':<24} {PLAIN_DIRS[top]}")
         for f in files:
@@ -44,8 +47,12 @@ def layout_markdown() -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-SECTIONS = {"contract": contract_markdown, "settings": settings_markdown, "url": params_markdown,
-            "layout": layout_markdown}
+SECTIONS = {
+    "contract": contract_markdown,
+    "settings": settings_markdown,
+    "url": params_markdown,
+    "layout": layout_markdown,
+}
 
 
 def synced(text: str) -> str:
@@ -54,8 +61,12 @@ def synced(text: str) -> str:
         start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
         if start not in text:
             raise SystemExit(f"README.md lacks the {start} … {end} markers")
-        text = re.sub(f"{re.escape(start)}.*?{re.escape(end)}", lambda _: f"{start}\n{make()}\n{end}", text,
-                      flags=re.S)
+        text = re.sub(
+            f"{re.escape(start)}.*?{re.escape(end)}",
+            lambda _, s=start, m=make, e=end: f"{s}\n{m()}\n{e}",
+            text,
+            flags=re.S,
+        )
     return text
 
 

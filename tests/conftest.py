@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent))
+from perfeval_dash.store import Store
 
-from fixtures import AS_OF, fixture_tables  # noqa: E402
-
-from perfeval_dash.store import Store  # noqa: E402
+from fixtures import AS_OF, fixture_tables
 
 
 @pytest.fixture

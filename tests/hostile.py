@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from fixtures import fixture_tables
 from perfeval_dash.store import schema
+
+from fixtures import fixture_tables
 
 PAYLOADS = (
     '<iframe srcdoc="<script>parent.alert(1)</script>">',
@@ -19,9 +20,14 @@ PAYLOADS = (
     '=HYPERLINK("http://evil.example","x")',
     ":red[红字] :material/warning: $\\alpha$ **粗体**",
 )
-TEXT_COLUMNS = {name: [c.name for c in t.columns if c.dtype == pl.String and c.name not in
-                       ("eval_id", "problem_id", "eval_type", "grade", "status")]
-                for name, t in schema.TABLES.items()}
+TEXT_COLUMNS = {
+    name: [
+        c.name
+        for c in t.columns
+        if c.dtype == pl.String and c.name not in ("eval_id", "problem_id", "eval_type", "grade", "status")
+    ]
+    for name, t in schema.TABLES.items()
+}
 
 
 def _payload(i: int) -> str:

@@ -6,9 +6,10 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fixtures import fixture_tables
-from perfeval_dash.ui import admin_page
 from perfeval_dash.ingest import template
+from perfeval_dash.ui import admin_page
+
+from fixtures import fixture_tables
 
 REPO = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -19,11 +20,11 @@ def app(store, tmp_path):
     """An AppTest running admin_page.render on the fixture store."""
     script = tmp_path / "admin_app.py"
     script.write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(REPO)!r})\n"
         "from perfeval_dash.ui import admin_page\n"
         "from perfeval_dash.store import Store\n"
-        f"admin_page.render(Store({str(store.root)!r}))\n", encoding="utf-8")
+        f"admin_page.render(Store({str(store.root)!r}))\n",
+        encoding="utf-8",
+    )
     return AppTest.from_file(str(script), default_timeout=30)
 
 
@@ -46,8 +47,12 @@ def table_with(at, *columns):
 
 
 def texts(at) -> str:
-    return "\n".join([m.value for m in at.markdown] + [m.value for m in at.info] + [m.value for m in at.caption]
-                     + [c.value for c in at.code])
+    return "\n".join(
+        [m.value for m in at.markdown]
+        + [m.value for m in at.info]
+        + [m.value for m in at.caption]
+        + [c.value for c in at.code]
+    )
 
 
 def test_read_only_without_the_editor_setting_explains_the_cli(app, monkeypatch):
@@ -98,19 +103,28 @@ def test_comparison_of_large_snapshots_is_summarised_not_styled(app, store, monk
     monkeypatch.delenv(admin_page.EDITOR_ENV, raising=False)
     n = 7_500  # (n + 5 fixture rows) × 6 changed columns = 45,030 change rows × 6 table columns = 270,180 cells
     base = fixture_tables()
-    ev = pl.concat([base["evaluations"]] + [base["evaluations"].head(1).with_columns(
-        eval_id=pl.lit(f"big-{i}"), project_name=pl.lit(f"项目{i}")) for i in range(n)])
+    ev = pl.concat(
+        [base["evaluations"]]
+        + [
+            base["evaluations"].head(1).with_columns(eval_id=pl.lit(f"big-{i}"), project_name=pl.lit(f"项目{i}"))
+            for i in range(n)
+        ]
+    )
     store.publish(base | {"evaluations": ev}, as_of=base_as_of(store), made_from=["big 1"])
-    changed = ev.with_columns(pl.col("score") - 1, *[pl.lit(f"新{c}").alias(c) for c in
-                                                      ("unit", "evaluator", "amount_basis", "recommendations", "source")])
+    changed = ev.with_columns(
+        pl.col("score") - 1,
+        *[pl.lit(f"新{c}").alias(c) for c in ("unit", "evaluator", "amount_basis", "recommendations", "source")],
+    )
     store.publish(base | {"evaluations": changed}, as_of=base_as_of(store), made_from=["big 2"])
     at = app.run(timeout=60)
     assert not at.exception
     shown = table_with(at, "评价编号", "原值", "新值", "得分或等级变化")
     assert len(shown) == admin_page.COMPARE_ROWS and shown["得分或等级变化"].all()
     assert any(f"共 {6 * (n + 5):,} 行，表中显示前 {admin_page.COMPARE_ROWS:,} 行" in c.value for c in at.caption)
-    assert [b.label for b in at.get("download_button") if b.key.startswith("admin_cmp_changed")] == \
-        ["下载 Excel", "下载 CSV"]
+    assert [b.label for b in at.get("download_button") if b.key.startswith("admin_cmp_changed")] == [
+        "下载 Excel",
+        "下载 CSV",
+    ]
 
 
 def base_as_of(store):

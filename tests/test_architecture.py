@@ -65,7 +65,7 @@ def test_no_import_circle():
         stack.append(n)
         for m in sorted(g[n]):
             if state.get(m) == 1:
-                circles.append(stack[stack.index(m):] + [m])
+                circles.append(stack[stack.index(m) :] + [m])
             elif m not in state:
                 visit(m)
         stack.pop()
@@ -83,8 +83,12 @@ def room(module: str) -> str | None:
 
 
 def test_arrows_between_rooms_go_one_way():
-    wrong = [f"{a} -> {b}" for a, targets in graph().items() for b in targets
-             if room(a) and room(b) and room(b) != room(a) and room(b) not in ALLOWED[room(a)]]
+    wrong = [
+        f"{a} -> {b}"
+        for a, targets in graph().items()
+        for b in targets
+        if room(a) and room(b) and room(b) != room(a) and room(b) not in ALLOWED[room(a)]
+    ]
     assert wrong == []
 
 
@@ -102,8 +106,11 @@ TRIPLE = ('"' * 3, "'" * 3)
 
 def _tokens(path: Path) -> list[tokenize.TokenInfo]:
     skip = (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-    return [t for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
-            if t.type not in skip]
+    return [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        if t.type not in skip
+    ]
 
 
 def _band_numbers(tokens: list[tokenize.TokenInfo]) -> list[int]:
@@ -115,7 +122,7 @@ def _band_numbers(tokens: list[tokenize.TokenInfo]) -> list[int]:
         prev = tokens[i - 1].string if i else ""
         nxt = tokens[i + 1].string if i + 1 < len(tokens) else ""
         before = tokens[i - 2].string if i > 1 else ""
-        near = {t.string for t in tokens[max(0, i - 4):i + 5] if t.type == tokenize.NUMBER} - {tok.string}
+        near = {t.string for t in tokens[max(0, i - 4) : i + 5] if t.type == tokenize.NUMBER} - {tok.string}
         if prev in COMPARE or nxt in COMPARE or (prev in ("+", "-") and "sc" in before) or near & BAND:
             lines.append(tok.start[0])
     return lines
@@ -134,14 +141,30 @@ def _homes(pattern: re.Pattern | None, kind: str) -> set[str]:
     return hits
 
 
-@pytest.mark.parametrize("what, pattern, kind, home", [
-    ("grade band numbers", None, "band", "perfeval_dash/domain/rules.py"),
-    ("status words", re.compile(r"""["'](未整改|整改中|已整改|已销号)["']|'(未整改|整改中|已整改|已销号)'"""), "string",
-     "perfeval_dash/domain/vocab.py"),
-    ("coverage verdicts", re.compile(r"""["'](达标|未达标|未知)["']|'(达标|未达标|未知)'"""), "string",
-     "perfeval_dash/domain/vocab.py"),
-    ("grades", re.compile(r"""^["'](优|良|中|差)["']$|'(优|良|中|差)'"""), "string", "perfeval_dash/domain/vocab.py"),
-])
+@pytest.mark.parametrize(
+    "what, pattern, kind, home",
+    [
+        ("grade band numbers", None, "band", "perfeval_dash/domain/rules.py"),
+        (
+            "status words",
+            re.compile(r"""["'](未整改|整改中|已整改|已销号)["']|'(未整改|整改中|已整改|已销号)'"""),
+            "string",
+            "perfeval_dash/domain/vocab.py",
+        ),
+        (
+            "coverage verdicts",
+            re.compile(r"""["'](达标|未达标|未知)["']|'(达标|未达标|未知)'"""),
+            "string",
+            "perfeval_dash/domain/vocab.py",
+        ),
+        (
+            "grades",
+            re.compile(r"""^["'](优|良|中|差)["']$|'(优|良|中|差)'"""),
+            "string",
+            "perfeval_dash/domain/vocab.py",
+        ),
+    ],
+)
 def test_each_rule_has_its_literals_in_one_home(what, pattern, kind, home):
     """A rule's literals live in one module; the others import them (docstrings and the seed transcription aside)."""
     hits = _homes(pattern, kind)

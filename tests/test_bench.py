@@ -12,7 +12,7 @@ from perfeval_dash.bench import apprun, compare, data, figures, floor, querybenc
 from perfeval_dash.bench.states import State, make_states
 from perfeval_dash.cli import build_parser
 from perfeval_dash.queries.filters import Filters
-from perfeval_dash.store import Store, connect
+from perfeval_dash.store import connect
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,11 @@ def _check_all(snap, states):
 def test_page_figures_equal_floor_and_usual_on_fixture(store):
     """The hand-made fixture has every edge: unknown coverage, 部门整体, batch problems, a grade mismatch."""
     snap = store.open()
-    extra = [State(Filters(types=("部门整体",)), "t-2024-02"), State(Filters(grades=("良", "差")), "t-2023-03"),
-             State(Filters(depts=("教育局",), years=(2023,)), "nope")]
+    extra = [
+        State(Filters(types=("部门整体",)), "t-2024-02"),
+        State(Filters(grades=("良", "差")), "t-2023-03"),
+        State(Filters(depts=("教育局",), years=(2023,)), "nope"),
+    ]
     _check_all(snap, make_states(connect(snap), 4) + extra)
 
 
@@ -61,8 +64,14 @@ def test_page_runs_payload_and_report(small, measured, monkeypatch, tmp_path):
         assert len(a[page]["times"]) == 1 and a[page]["payload"]["total"] > 0
     assert a["overview"]["payload"]["charts"] > 0 and a["_peak_rss_mb"] > 0
     q = measured
-    results = {1_500: {"generation": {"generate_s": 0.1, "publish_s": 0.1, "peak_rss_mb": 1.0,
-                                      "rows": {"evaluations": 1_500}}, "queries": q, "pages": a, "cold_start": [1.0]}}
+    results = {
+        1_500: {
+            "generation": {"generate_s": 0.1, "publish_s": 0.1, "peak_rss_mb": 1.0, "rows": {"evaluations": 1_500}},
+            "queries": q,
+            "pages": a,
+            "cold_start": [1.0],
+        }
+    }
     out = tmp_path / "benchmarks.md"
     out.write_text("# Benchmarks\n\nHand-written notes stay.\n")
     report.write(out, report.markdown_block(results, report.machine()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from perfeval_dash.store import seed
 from perfeval_dash.domain.categories import CATEGORIES, OTHER, RULES, classify, classify_expr, explain
+from perfeval_dash.store import seed
 
 CASES = [
     ("绩效目标设置不够细化", "绩效目标设置"),

@@ -9,12 +9,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from perfeval_dash.queries.filters import Filters
-from perfeval_dash.store import schema
-from perfeval_dash.ui import charts, exports, labels
-from perfeval_dash.queries import coverage, overview, problems, scores
-from perfeval_dash.store import connect
 from perfeval_dash.ingest.reader import xlsx_text
+from perfeval_dash.queries import coverage, overview, problems, scores
+from perfeval_dash.queries.filters import Filters
+from perfeval_dash.store import connect, schema
+from perfeval_dash.ui import charts, exports, labels
+
 from fixtures import AS_OF
 
 
@@ -56,17 +56,29 @@ def test_coverage_chart_shows_unknown_not_zero(con):
 
 
 def test_department_labels_disambiguate_regions():
-    df = pl.DataFrame({"region": ["甲县", "乙县"], "department": ["教育局", "教育局"], "budget_year": [2024, 2024],
-                       "ratio": [0.1, 0.3], "status": ["未达标", "达标"], "whole_department": [False, False]})
+    df = pl.DataFrame(
+        {
+            "region": ["甲县", "乙县"],
+            "department": ["教育局", "教育局"],
+            "budget_year": [2024, 2024],
+            "ratio": [0.1, 0.3],
+            "status": ["未达标", "达标"],
+            "whole_department": [False, False],
+        }
+    )
     fig = charts.fig_coverage(df, 0.2)
     assert len(set(fig.data[0].y)) == 2
 
 
 def test_chart_payload_is_aggregated(tmp_path):
     """A histogram of many scores sends one bar per bin, not one point per evaluation."""
-    df = pl.DataFrame({"bin_start": [float(b) for b in range(40, 100)] * 4,
-                       "grade": ["优"] * 60 + ["良"] * 60 + ["中"] * 60 + ["差"] * 60,
-                       "evaluations": [1000] * 240})
+    df = pl.DataFrame(
+        {
+            "bin_start": [float(b) for b in range(40, 100)] * 4,
+            "grade": ["优"] * 60 + ["良"] * 60 + ["中"] * 60 + ["差"] * 60,
+            "evaluations": [1000] * 240,
+        }
+    )
     fig = charts.fig_score_histogram(df)
     assert len(json.dumps(fig.to_plotly_json(), default=str)) < 200_000
 
@@ -94,8 +106,17 @@ def test_tables_say_unknown_instead_of_none():
 
 
 # values a spreadsheet would run as a formula or open as a link (OWASP CSV injection, xlsxwriter's write())
-PAYLOADS = ['=HYPERLINK("http://evil","x")', "=1+1", "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)",
-            "\t=1+1", "\r=1+1", "http://evil.example/"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil","x")',
+    "=1+1",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "http://evil.example/",
+]
 
 
 def test_excel_export_writes_formula_and_link_payloads_as_plain_text():
@@ -103,8 +124,9 @@ def test_excel_export_writes_formula_and_link_payloads_as_plain_text():
     data = exports.to_excel(df, "评价结果", ['=HYPERLINK("http://evil","标题")', "筛选：主管部门 =1+1"])
     ws = openpyxl.load_workbook(io.BytesIO(data)).active
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
-    assert all(c.data_type != "f" and c.hyperlink is None for c in cells), \
-        [(c.coordinate, c.value) for c in cells if c.data_type == "f" or c.hyperlink]
+    assert all(c.data_type != "f" and c.hyperlink is None for c in cells), [
+        (c.coordinate, c.value) for c in cells if c.data_type == "f" or c.hyperlink
+    ]
     assert not ws._hyperlinks
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == '=HYPERLINK("http://evil","标题")'
@@ -122,8 +144,11 @@ def test_csv_export_quotes_text_that_a_spreadsheet_would_evaluate():
 def test_excel_export_marks_cut_text_and_says_so_above_the_table():
     long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 10)
     df = pl.DataFrame({"问题描述": ["短", long, "𠀀" * 20000], "问题数": [1, 2, 3]})
-    rows = list(openpyxl.load_workbook(io.BytesIO(exports.to_excel(df, "问题", ["问题", "筛选：无"]))).active
-                .iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(exports.to_excel(df, "问题", ["问题", "筛选：无"]))).active.iter_rows(
+            values_only=True
+        )
+    )
     assert "2 个单元格" in rows[2][0] and "CSV" in rows[2][0]
     table = [r[0] for r in rows[5:]]
     assert table[0] == "短"

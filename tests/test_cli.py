@@ -10,16 +10,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from perfeval_dash.store import bundled, schema
 from perfeval_dash.cli import commands as cli
-from perfeval_dash.store import Store
+from perfeval_dash.store import Store, bundled, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "perfeval_dash", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "perfeval_dash", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_every_subcommand_has_help(capsys):

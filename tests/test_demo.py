@@ -7,11 +7,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from perfeval_dash.domain import vocab
-from perfeval_dash.store import demo, schema
-from perfeval_dash.domain.categories import CATEGORIES, classify_expr
 from perfeval_dash import settings
+from perfeval_dash.domain import vocab
+from perfeval_dash.domain.categories import CATEGORIES, classify_expr
 from perfeval_dash.domain.rules import grade_expr
+from perfeval_dash.store import demo, schema
 
 DEFAULT_COVERAGE_THRESHOLD = settings.COVERAGE_THRESHOLD.value
 
@@ -105,8 +105,7 @@ def _coverage(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     keys = ["region", "budget_year", "department"]
     per = ev.group_by(keys).agg(pl.col("amount").sum(), whole=(pl.col("eval_type") == "部门整体").any())
     per = per.join(tables["dept_budgets"].select(*keys, "project_budget_wan"), on=keys, how="left")
-    return per.with_columns(
-        ratio=pl.when("whole").then(1.0).otherwise(pl.col("amount") / pl.col("project_budget_wan")))
+    return per.with_columns(ratio=pl.when("whole").then(1.0).otherwise(pl.col("amount") / pl.col("project_budget_wan")))
 
 
 def test_coverage_has_pass_fail_and_unknown(tables):

@@ -5,14 +5,23 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from perfeval_dash.ui import fmt, url_state
 from perfeval_dash.queries.filters import Filters
+from perfeval_dash.ui import fmt, url_state
 
 
-@pytest.mark.parametrize("amount, text", [
-    (123.77, "123.77万元"), (1000, "1,000.00万元"), (258.7049, "258.7049万元"), (30.992, "30.992万元"),
-    (8780.09, "8,780.09万元"), (23500, "2.35亿元"), (None, "—"), (0, "0.00万元"),
-])
+@pytest.mark.parametrize(
+    "amount, text",
+    [
+        (123.77, "123.77万元"),
+        (1000, "1,000.00万元"),
+        (258.7049, "258.7049万元"),
+        (30.992, "30.992万元"),
+        (8780.09, "8,780.09万元"),
+        (23500, "2.35亿元"),
+        (None, "—"),
+        (0, "0.00万元"),
+    ],
+)
 def test_wan(amount, text):
     assert fmt.wan(amount) == text
 
@@ -31,13 +40,18 @@ def test_pct_and_date():
     assert fmt.date(dt.date(2024, 6, 30)) == "2024年6月30日"
 
 
-@pytest.mark.parametrize("filters, sentence", [
-    (Filters(), "筛选：全部数据（未筛选）"),
-    (Filters(depts=("教育局",), years=(2023, 2024), grades=("良", "中", "差")),
-     "筛选：评价年度 2023–2024年；主管部门 教育局；等级 良及以下"),
-    (Filters(regions=("特克斯县",), years=(2021, 2024)), "筛选：特克斯县；评价年度 2021、2024年"),
-    (Filters(grades=("优", "差")), "筛选：等级 优、差"),
-])
+@pytest.mark.parametrize(
+    "filters, sentence",
+    [
+        (Filters(), "筛选：全部数据（未筛选）"),
+        (
+            Filters(depts=("教育局",), years=(2023, 2024), grades=("良", "中", "差")),
+            "筛选：评价年度 2023–2024年；主管部门 教育局；等级 良及以下",
+        ),
+        (Filters(regions=("特克斯县",), years=(2021, 2024)), "筛选：特克斯县；评价年度 2021、2024年"),
+        (Filters(grades=("优", "差")), "筛选：等级 优、差"),
+    ],
+)
 def test_filter_sentence(filters, sentence):
     assert filters.describe() == sentence
 
@@ -76,9 +90,22 @@ def test_unknown_values():
     assert url_state.unknown_values(["2023", "abc", ""], [2023, 2024]) == ["abc"]
 
 
-HOSTILE = ["[点我登录](http://evil.example)", "http://evil.example/x", "![x](http://evil.example/x.png)", "<img src=x onerror=alert(1)>",
-           "<iframe srcdoc='<script>alert(1)</script>'>", "# 标题", "1. 列表", ":red[红] :material/warning:", "$x$",
-           "**粗**", "`code`", "www.evil.example", "行一\n- 行二", "a\\b"]
+HOSTILE = [
+    "[点我登录](http://evil.example)",
+    "http://evil.example/x",
+    "![x](http://evil.example/x.png)",
+    "<img src=x onerror=alert(1)>",
+    "<iframe srcdoc='<script>alert(1)</script>'>",
+    "# 标题",
+    "1. 列表",
+    ":red[红] :material/warning:",
+    "$x$",
+    "**粗**",
+    "`code`",
+    "www.evil.example",
+    "行一\n- 行二",
+    "a\\b",
+]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -87,15 +114,22 @@ def test_md_escaped_text_renders_as_typed(text):
     html = MarkdownIt("gfm-like", {"linkify": True}).enable("linkify").render(fmt.md(text))
     tags = set(re.findall(r"<(\w+)", html))
     assert tags <= {"p", "br"}, html
-    shown = re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"') \
+    shown = (
+        re.sub(r"<[^>]+>", "", html)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
         .replace("&amp;", "&")
+    )
     assert shown.replace("\n", "").replace(fmt.WORD_JOINER, "") == text.replace("\n", "")
 
 
 def test_clip_and_plot_text():
     assert fmt.clip("x" * 100_000).endswith("…（共 100,000 个字符）") and len(fmt.clip("x" * 100_000)) < 100
     assert fmt.clip("短") == "短"
-    assert fmt.plot_text('<a href="http://evil">x</a> & <b>') == '&lt;a href="http://evil"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
+    assert (
+        fmt.plot_text('<a href="http://evil">x</a> & <b>') == '&lt;a href="http://evil"&gt;x&lt;/a&gt; &amp; &lt;b&gt;'
+    )
 
 
 def test_url_values_are_bounded():
@@ -108,9 +142,12 @@ def test_url_values_are_bounded():
 def test_no_python_callbacks_inside_polars_expressions():
     """Python callbacks run on polars' worker threads and deadlocked the server under concurrent sessions."""
     root = Path(__file__).resolve().parent.parent
-    sources = [p for p in (root / "perfeval_dash").rglob("*.py")] + list((root / "pages").glob("*.py"))
-    offenders = [f"{p.relative_to(root)}:{i}" for p in sources
-                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"\.(map_elements|map_batches|map_rows|map_groups|apply)\(", line)
-                 and "no-callback-check" not in line]
+    sources = list((root / "perfeval_dash").rglob("*.py")) + list((root / "pages").glob("*.py"))
+    offenders = [
+        f"{p.relative_to(root)}:{i}"
+        for p in sources
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\.(map_elements|map_batches|map_rows|map_groups|apply)\(", line)
+        and "no-callback-check" not in line
+    ]
     assert offenders == []

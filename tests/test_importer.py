@@ -9,11 +9,12 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from fixtures import AS_OF, REGION, fixture_tables
-from perfeval_dash.ingest import importer, reader as workbook_reader, template
+from perfeval_dash.ingest import importer, template
+from perfeval_dash.ingest import reader as workbook_reader
 from perfeval_dash.ingest.changes import strip_rows
-from perfeval_dash.store import schema
-from perfeval_dash.store import Store, StoreError
+from perfeval_dash.store import Store, StoreError, schema
+
+from fixtures import AS_OF, REGION, fixture_tables
 
 
 # ---- helpers: the fixture exported to the template, as editable lists of rows ------------------------
@@ -98,8 +99,11 @@ def where(f):
 
 
 def dir_hashes(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ---- the happy path ----------------------------------------------------------------------------------
@@ -148,7 +152,7 @@ def test_missing_required_sheet():
 def test_missing_required_column():
     s = book_rows()
     col = s["评价结果"][0].index("项目名称")
-    s["评价结果"] = [r[:col] + r[col + 1:] for r in s["评价结果"]]
+    s["评价结果"] = [r[:col] + r[col + 1 :] for r in s["评价结果"]]
     f = only(run(s))
     assert where(f) == ("测试.xlsx", "评价结果", 1, "项目名称") and "缺少必填列" in f.message
 
@@ -296,13 +300,17 @@ def test_evaluation_without_a_batch_is_explained():
 def test_a_finding_reads_as_one_chinese_sentence():
     s = book_rows()
     put(s, "评价结果", 3, "评价得分", "九十")
-    assert str(only(run(s))) == ("错误：测试.xlsx 工作表「评价结果」 第 3 行 列「评价得分」，值「九十」："
-                                 "应为分数（数字，可带“分”），如 90.97 或 90.97分")
+    assert str(only(run(s))) == (
+        "错误：测试.xlsx 工作表「评价结果」 第 3 行 列「评价得分」，值「九十」："
+        "应为分数（数字，可带“分”），如 90.97 或 90.97分"
+    )
 
 
 def test_replacing_only_evaluations_reports_the_orphaned_existing_problems():
-    csv = ("评价编号,地区,评价年度,预算年度,评价类型,项目名称,主管部门,评价得分\n"
-           "t-2023-01,测试县,2023,2022,项目,教育局t-2023-01项目,教育局,95\n")
+    csv = (
+        "评价编号,地区,评价年度,预算年度,评价类型,项目名称,主管部门,评价得分\n"
+        "t-2023-01,测试县,2023,2022,项目,教育局t-2023-01项目,教育局,95\n"
+    )
     result = importer.read_import(csv.encode(), "评价结果.csv", current=fixture_tables(), scopes=[(REGION, 2023)])
     orphans = [f for f in result.errors if f.sheet is None]
     assert {f.value for f in orphans} == {"t-2023-02", "t-2023-03"}
@@ -314,16 +322,27 @@ def test_the_contract_refuses_text_longer_than_an_excel_cell_in_every_text_colum
     long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 1)
     astral = "\U00020000" * (schema.EXCEL_CELL_MAX_CHARS // 2 + 1)  # fewer characters, but Excel counts each twice
     text_cols = {(n, c.name) for n, t in schema.TABLES.items() for c in t.columns if c.dtype == pl.String}
-    tables = {n: df.with_row_index("_i").with_columns(
-                  pl.when(pl.col("_i") == 0).then(pl.lit(astral if n == "batches" else long)).otherwise(pl.col(c))
-                  .alias(c) for c, t in df.schema.items() if t == pl.String).drop("_i")
-              for n, df in tables.items()}
-    found = {(f.table, f.column) for f in schema.validate(tables)
-             if f.row == 1 and f"{schema.EXCEL_CELL_MAX_CHARS:,}" in f.message}
+    tables = {
+        n: df.with_row_index("_i")
+        .with_columns(
+            pl.when(pl.col("_i") == 0).then(pl.lit(astral if n == "batches" else long)).otherwise(pl.col(c)).alias(c)
+            for c, t in df.schema.items()
+            if t == pl.String
+        )
+        .drop("_i")
+        for n, df in tables.items()
+    }
+    found = {
+        (f.table, f.column)
+        for f in schema.validate(tables)
+        if f.row == 1 and f"{schema.EXCEL_CELL_MAX_CHARS:,}" in f.message
+    }
     assert found == text_cols
-    at_limit = {n: df.with_columns(pl.lit("长" * schema.EXCEL_CELL_MAX_CHARS).alias("source"))
-                for n, df in fixture_tables().items() if n != "dimension_scores"} | \
-        {"dimension_scores": fixture_tables()["dimension_scores"]}
+    at_limit = {
+        n: df.with_columns(pl.lit("长" * schema.EXCEL_CELL_MAX_CHARS).alias("source"))
+        for n, df in fixture_tables().items()
+        if n != "dimension_scores"
+    } | {"dimension_scores": fixture_tables()["dimension_scores"]}
     assert schema.errors(schema.validate(at_limit)) == []
 
 
@@ -341,7 +360,7 @@ def test_a_cell_longer_than_excel_holds_is_refused_in_csv_and_xlsx():
 
 
 def test_csv_whose_table_cannot_be_told_is_refused():
-    assert "属于哪张表" in refused("a,b\n1,2\n".encode(), "数据.csv").message
+    assert "属于哪张表" in refused(b"a,b\n1,2\n", "数据.csv").message
 
 
 def test_all_problems_are_reported_at_once():
@@ -351,12 +370,16 @@ def test_all_problems_are_reported_at_once():
     put(s, "问题整改", 4, "整改状态", "处理中")
     put(s, "部门预算", 2, "年度项目预算总额", -1)
     result = run(s)
-    assert {(f.sheet, f.row) for f in result.errors} == {("评价结果", 2), ("评价结果", 3), ("问题整改", 4),
-                                                         ("部门预算", 2)}
+    assert {(f.sheet, f.row) for f in result.errors} == {
+        ("评价结果", 2),
+        ("评价结果", 3),
+        ("问题整改", 4),
+        ("部门预算", 2),
+    }
 
 
 # ---- refused files ------------------------------------------------------------------------------------
-def refused(data: bytes, name: str = "测试.xlsx") -> importer.ImportFinding:
+def refused(data: bytes, name: str = "测试.xlsx") -> importer.Finding:
     result = importer.read_import(data, name)
     assert result.refused and not result.ok and result.merged is None
     f = only(result)
@@ -425,10 +448,12 @@ def test_formula_without_a_cached_value_is_an_error():
 
 
 # ---- slow bombs: refused from streamed counts, before openpyxl parses anything ------------------------------
-MAIN_NS = b'<?xml version="1.0" encoding="UTF-8"?>\n<%s xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+MAIN_NS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<%s xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
 
 
-def refused_quickly(data: bytes) -> importer.ImportFinding:
+def refused_quickly(data: bytes) -> importer.Finding:
     """The refusal of a file, which must come back within 5 seconds (a bound against a hang, not a benchmark)."""
     start = time.monotonic()
     f = refused(data)
@@ -445,8 +470,12 @@ def test_shared_strings_bomb_is_refused_quickly():
 
 
 def test_dense_cells_bomb_is_refused_quickly_naming_the_sheet():
-    sheet = MAIN_NS % b"worksheet" + b'<sheetData><row r="1">' + b'<c r="A1"/>' * 3_000_000 + \
-        b"</row></sheetData></worksheet>"
+    sheet = (
+        MAIN_NS % b"worksheet"
+        + b'<sheetData><row r="1">'
+        + b'<c r="A1"/>' * 3_000_000
+        + b"</row></sheetData></worksheet>"
+    )
     data = rewrite_parts(write_book(book_rows()), {"xl/worksheets/sheet2.xml": lambda _: sheet})
     assert len(data) < 1_000_000
     f = refused_quickly(data)
@@ -484,7 +513,12 @@ def test_scan_counts_the_same_whatever_the_chunk_size(monkeypatch):
     def counts():
         with zipfile.ZipFile(buf) as z:
             scan = workbook_reader.xlsx_scan.scan(z, workbook_reader._limits())
-        return scan.cells, scan.shared_strings, scan.tags, {p.name: (p.rows, p.hidden_rows) for p in scan.parts.values()}
+        return (
+            scan.cells,
+            scan.shared_strings,
+            scan.tags,
+            {p.name: (p.rows, p.hidden_rows) for p in scan.parts.values()},
+        )
 
     whole = counts()
     assert whole[3]["问题整改"] == (5, {3})
@@ -533,8 +567,11 @@ def test_hidden_sheets_and_hidden_rows_are_imported_with_a_warning():
     result = importer.read_import(buf.getvalue(), "隐藏.xlsx")
     assert result.ok, [str(f) for f in result.errors]
     hidden = {where(f): f.message for f in result.warnings if "隐藏" in f.message}
-    assert set(hidden) == {("隐藏.xlsx", "部门预算", None, None), ("隐藏.xlsx", "评价批次", None, None),
-                           ("隐藏.xlsx", "问题整改", 3, None)}
+    assert set(hidden) == {
+        ("隐藏.xlsx", "部门预算", None, None),
+        ("隐藏.xlsx", "评价批次", None, None),
+        ("隐藏.xlsx", "问题整改", 3, None),
+    }
     assert hidden[("隐藏.xlsx", "问题整改", 3, None)] == "该行在 Excel 中是隐藏行，已照常导入，请确认"
     assert "2 行数据已照常导入" in hidden[("隐藏.xlsx", "部门预算", None, None)]
     assert "深度隐藏" in hidden[("隐藏.xlsx", "评价批次", None, None)]
@@ -555,8 +592,17 @@ def test_rows_refer_to_evaluations_by_region_year_and_name():
 def test_ids_categories_and_grades_are_filled_when_left_empty():
     s = book_rows()
     head = s["评价结果"][0]
-    new = add_row(s, "评价结果", 地区=REGION, 评价年度=2024, 预算年度=2023, 评价类型="项目", 项目名称="新项目",
-                  主管部门="教育局", 评价得分="82分")
+    new = add_row(
+        s,
+        "评价结果",
+        地区=REGION,
+        评价年度=2024,
+        预算年度=2023,
+        评价类型="项目",
+        项目名称="新项目",
+        主管部门="教育局",
+        评价得分="82分",
+    )
     add_row(s, "问题整改", 地区=REGION, 评价年度=2024, 项目名称="新项目", 问题描述="未专账核算，资金使用不规范")
     result = run(s)
     assert result.ok, [str(f) for f in result.findings]
@@ -574,17 +620,23 @@ def test_ids_categories_and_grades_are_filled_when_left_empty():
 
 def test_csv_with_chinese_or_english_headers(tmp_path):
     tables = fixture_tables()
-    csv_cn = "问题编号,评价编号,地区,评价年度,问题描述,整改状态,整改期限\np9,t-2023-02,测试县,2023,目标不清,整改中,2025/3/31\n"
+    csv_cn = (
+        "问题编号,评价编号,地区,评价年度,问题描述,整改状态,整改期限\n"
+        "p9,t-2023-02,测试县,2023,目标不清,整改中,2025/3/31\n"
+    )
     result = importer.read_import(csv_cn.encode("utf-8-sig"), "问题整改.csv", current=tables)
     assert result.ok, [str(f) for f in result.findings]
     assert result.changes["problems"].counts["新增"] == 1 and list(result.tables) == ["problems"]
-    csv_en = "region,budget_year,department,project_budget_wan\n测试县,2022,教育局,\"1,200万元\"\n"
+    csv_en = 'region,budget_year,department,project_budget_wan\n测试县,2022,教育局,"1,200万元"\n'
     result = importer.read_import(csv_en.encode("gb18030"), "budgets.csv", current=tables)
     assert result.ok, [str(f) for f in result.findings]
     assert result.tables["dept_budgets"]["project_budget_wan"].to_list() == [1200.0]
     assert result.changes["dept_budgets"].counts == {"新增": 0, "修改": 1, "未变": 1, "删除": 0}
-    bad = importer.read_import("region,budget_year,department,project_budget_wan\n测试县,2022,教育局,abc\n".encode(),
-                               "部门预算.csv", current=tables)
+    bad = importer.read_import(
+        "region,budget_year,department,project_budget_wan\n测试县,2022,教育局,abc\n".encode(),
+        "部门预算.csv",
+        current=tables,
+    )
     f = only(bad)
     assert where(f) == ("部门预算.csv", "部门预算", 2, "年度项目预算总额")
 
@@ -605,7 +657,10 @@ def test_upsert_updates_existing_keys_adds_new_rows_and_touches_nothing_else():
     assert result.changes["evaluations"].counts == {"新增": 1, "修改": 1, "未变": 4, "删除": 0}
     assert result.changes["problems"].counts == {"新增": 0, "修改": 0, "未变": 4, "删除": 0}
     changed = result.changes["evaluations"].values
-    assert sorted(changed.select("列", "原值", "新值").rows()) == [("评价得分", "85.5", "91.0"), ("评价等级", "良", "优")]
+    assert sorted(changed.select("列", "原值", "新值").rows()) == [
+        ("评价得分", "85.5", "91.0"),
+        ("评价等级", "良", "优"),
+    ]
 
 
 def test_replace_mode_removes_the_region_year_first():

@@ -5,15 +5,19 @@ import openpyxl
 import polars as pl
 import pytest
 
-from fixtures import fixture_tables
 from perfeval_dash.cli import commands as cli
 from perfeval_dash.ingest import template
 from perfeval_dash.store import Snapshot
 
+from fixtures import fixture_tables
+
 
 def dir_hashes(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def main(store, *args):
@@ -33,7 +37,14 @@ def edited_export(tmp_path, sheet, row, header, value, name="修改.xlsx"):
 def test_template_command_writes_the_workbook(store, tmp_path, capsys):
     out = tmp_path / "模板.xlsx"
     assert main(store, "template", str(out)) == 0
-    assert openpyxl.load_workbook(out).sheetnames == ["说明", "评价结果", "维度得分", "问题整改", "部门预算", "评价批次"]
+    assert openpyxl.load_workbook(out).sheetnames == [
+        "说明",
+        "评价结果",
+        "维度得分",
+        "问题整改",
+        "部门预算",
+        "评价批次",
+    ]
     assert "空白导入模板" in capsys.readouterr().out
     with_data = tmp_path / "当前.xlsx"
     assert main(store, "template", str(with_data), "--with-data") == 0

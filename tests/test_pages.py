@@ -9,13 +9,19 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from perfeval_dash.store import Store, schema
+
 from fixtures import AS_OF, fixture_tables
-from perfeval_dash.store import schema
-from perfeval_dash.store import Store
 
 APP = str(Path(__file__).parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/scores.py", "pages/coverage.py", "pages/problems.py", "pages/detail.py",
-         "pages/data_admin.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/scores.py",
+    "pages/coverage.py",
+    "pages/problems.py",
+    "pages/detail.py",
+    "pages/data_admin.py",
+]
 
 
 def run_page(page: str, params: dict | None = None) -> AppTest:
@@ -38,8 +44,11 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success", "title")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "warning", "info", "error", "success", "title")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -199,8 +208,10 @@ def test_notices_show_even_when_the_page_stops(fixture_data):
 
 
 def test_huge_and_markdown_url_values_are_dropped_or_shown_as_text(fixture_data):
-    at = run_page("pages/detail.py", {"region": ["x" * 100_000], "eval": "[点我登录](http://evil.example)",
-                                      "dept": [f"d{i}" for i in range(150)]})
+    at = run_page(
+        "pages/detail.py",
+        {"region": ["x" * 100_000], "eval": "[点我登录](http://evil.example)", "dept": [f"d{i}" for i in range(150)]},
+    )
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any("region" in w and "过长或过多" in w for w in warnings)

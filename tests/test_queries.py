@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures import AS_OF
-from perfeval_dash.store import bundled
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
-from perfeval_dash.store import Store, connect
+from perfeval_dash.queries.filters import Filters
+from perfeval_dash.store import Store, bundled, connect
+
+from fixtures import AS_OF
 
 
 @pytest.fixture
@@ -41,10 +41,16 @@ def test_trend_by_year(con):
     assert df["eval_year"].to_list() == [2023, 2024] and df["evaluations"].to_list() == [2, 1]
 
 
-@pytest.mark.parametrize("filters, n", [
-    (Filters(years=(2024,)), 2), (Filters(types=("部门整体",)), 1), (Filters(grades=("良", "差")), 3),
-    (Filters(regions=("别的县",)), 0), (Filters(depts=("教育局", "民政局"), years=(2023,)), 3),
-])
+@pytest.mark.parametrize(
+    "filters, n",
+    [
+        (Filters(years=(2024,)), 2),
+        (Filters(types=("部门整体",)), 1),
+        (Filters(grades=("良", "差")), 3),
+        (Filters(regions=("别的县",)), 0),
+        (Filters(depts=("教育局", "民政局"), years=(2023,)), 3),
+    ],
+)
 def test_filters_narrow_headline(con, filters, n):
     assert overview.headline(con, filters)["evaluations"] == n
 
@@ -68,14 +74,17 @@ def test_spread_and_dimensions(con):
     assert dict(zip(by_type["grp"], by_type["evaluations"])) == {"项目": 4, "部门整体": 1}
     dims = scores.dimension_rates(con, Filters())
     assert dict(zip(dims["dimension"], dims["rate"])) == pytest.approx(
-        {"部门决策": 14 / 15, "部门管理": 20 / 25, "部门绩效": 56 / 60})
+        {"部门决策": 14 / 15, "部门管理": 20 / 25, "部门绩效": 56 / 60}
+    )
     with pytest.raises(KeyError):
         scores.spread(con, Filters(), "score; drop table x")
 
 
 def test_coverage_rule_per_department_year(con):
     df = coverage.by_department(con, Filters(), 0.2)
-    got = {(r["department"], r["budget_year"]): (r["status"], r["ratio"], r["gap_wan"]) for r in df.iter_rows(named=True)}
+    got = {
+        (r["department"], r["budget_year"]): (r["status"], r["ratio"], r["gap_wan"]) for r in df.iter_rows(named=True)
+    }
     assert got[("教育局", 2022)] == ("达标", pytest.approx(140 / 500), 0.0)
     assert got[("民政局", 2022)] == ("未达标", pytest.approx(0.1), pytest.approx(30))
     assert got[("教育局", 2023)] == ("未知", None, None)
@@ -94,8 +103,9 @@ def test_coverage_counts_budget_without_evaluations_as_zero(store):
     from fixtures import fixture_tables
 
     tables = fixture_tables()
-    tables["dept_budgets"] = pl.concat([tables["dept_budgets"], tables["dept_budgets"].head(1).with_columns(
-        department=pl.lit("水利局"))])
+    tables["dept_budgets"] = pl.concat(
+        [tables["dept_budgets"], tables["dept_budgets"].head(1).with_columns(department=pl.lit("水利局"))]
+    )
     snap = store.publish(tables, as_of=AS_OF, made_from=["x"])
     df = coverage.by_department(connect(snap), Filters(), 0.2)
     row = df.filter(df["department"] == "水利局").row(0, named=True)
@@ -119,12 +129,14 @@ def test_problem_totals_and_batch_level_rule(con):
 
 def test_overdue_days_relative_to_as_of(con):
     df, total = problems.overdue(con, Filters(), AS_OF)
-    assert total == 1 and df.row(0, named=True)["days_overdue"] == (AS_OF - __import__("datetime").date(2025, 3, 31)).days
+    assert (
+        total == 1 and df.row(0, named=True)["days_overdue"] == (AS_OF - __import__("datetime").date(2025, 3, 31)).days
+    )
 
 
 def test_problem_breakdowns(con):
     cats = problems.by_category(con, Filters(), AS_OF)
-    assert dict(zip(cats["category"], cats["status"])) ["项目与工程管理"] == "无整改记录"
+    assert dict(zip(cats["category"], cats["status"]))["项目与工程管理"] == "无整改记录"
     depts = problems.by_department(con, Filters(), AS_OF)
     edu = depts.filter(depts["department"] == "教育局").row(0, named=True)
     assert (edu["tracked"], edu["done"], edu["rate"], edu["overdue"]) == (2, 1, 0.5, 1)
@@ -147,6 +159,7 @@ def test_options(con):
 
 
 # ---- the real records, through the same queries the pages use ----------------------------------------
+
 
 def test_real_records_headline(real):
     xg = overview.headline(real, Filters(regions=("洛阳市西工区",)))

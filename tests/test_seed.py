@@ -37,18 +37,40 @@ EXPECTED = [
     ("xigong-2023-06", "项目", HONGSHAN, HONGSHAN, ZHENGYI, 240.43, 238.72, 90.46, "优"),
     ("tekes-2024-01", "项目", "特克斯县民政局", "特克斯县民政局", None, 123.77, 123.77, 97.17, "优"),
     ("tekes-2024-02", "项目", "特克斯县残疾人联合会", "特克斯县残疾人联合会", None, 55.03, 55.03, 94.8, "优"),
-    ("tekes-2024-03", "项目", "特克斯县发展和改革委员会", "特克斯县发展和改革委员会", None, 251.99, 251.99, 96.07, "优"),
+    (
+        "tekes-2024-03",
+        "项目",
+        "特克斯县发展和改革委员会",
+        "特克斯县发展和改革委员会",
+        None,
+        251.99,
+        251.99,
+        96.07,
+        "优",
+    ),
     ("tekes-2024-04", "项目", "特克斯县教育局", "特克斯县教育局", None, 1000.0, 1000.0, 93.61, "优"),
-    ("tekes-2024-05", "部门整体", "特克斯县人力资源和社会保障局", "特克斯县人力资源和社会保障局", None, 7349.3, 7349.3,
-     92.49, "优"),
+    (
+        "tekes-2024-05",
+        "部门整体",
+        "特克斯县人力资源和社会保障局",
+        "特克斯县人力资源和社会保障局",
+        None,
+        7349.3,
+        7349.3,
+        92.49,
+        "优",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    "eval_id, eval_type, department, unit, evaluator, budget, executed, score, grade", EXPECTED,
-    ids=[e[0] for e in EXPECTED])
-def test_evaluation_as_published(tables, eval_id, eval_type, department, unit, evaluator, budget, executed,
-                                 score, grade):
+    "eval_id, eval_type, department, unit, evaluator, budget, executed, score, grade",
+    EXPECTED,
+    ids=[e[0] for e in EXPECTED],
+)
+def test_evaluation_as_published(
+    tables, eval_id, eval_type, department, unit, evaluator, budget, executed, score, grade
+):
     row = _evaluation(tables, eval_id)
     assert row["eval_type"] == eval_type
     assert row["department"] == department
@@ -110,7 +132,10 @@ def test_dimension_scores_sum_to_score(tables):
     dims = tables["dimension_scores"]
     assert set(dims["eval_id"]) == {"tekes-2024-05"}
     assert dict(zip(dims["dimension"], zip(dims["weight"], dims["score"]))) == {
-        "部门决策": (15.0, 14.0), "部门管理": (25.0, 22.0), "部门绩效": (60.0, 56.49)}
+        "部门决策": (15.0, 14.0),
+        "部门管理": (25.0, 22.0),
+        "部门绩效": (60.0, 56.49),
+    }
     assert dims["weight"].sum() == pytest.approx(100)
     assert dims["score"].sum() == pytest.approx(_evaluation(tables, "tekes-2024-05")["score"])
 
@@ -127,8 +152,13 @@ def test_problem_counts(tables):
     tk = p.filter(pl.col("region") == "特克斯县")
     assert xg.height == 9 and xg["eval_id"].null_count() == 0
     assert dict(xg.group_by("eval_id").len().iter_rows()) == {
-        "xigong-2023-01": 1, "xigong-2023-02": 1, "xigong-2023-03": 2,
-        "xigong-2023-04": 2, "xigong-2023-05": 1, "xigong-2023-06": 2}
+        "xigong-2023-01": 1,
+        "xigong-2023-02": 1,
+        "xigong-2023-03": 2,
+        "xigong-2023-04": 2,
+        "xigong-2023-05": 1,
+        "xigong-2023-06": 2,
+    }
     assert tk.height == 7 and tk["eval_id"].null_count() == 7
     assert tk["problem_id"].to_list() == [f"tekes-2024-B0{i}" for i in range(1, 8)]
     assert set(xg["eval_year"]) == {2023} and set(tk["eval_year"]) == {2024}
@@ -156,8 +186,10 @@ _SEEDS = Path(__file__).resolve().parents[1] / "docs" / "sources"  # the reports
 
 def test_texts_verbatim_in_reports():
     """Every problem and recommendation line occurs word for word in its report (typos included)."""
-    reports = {"洛阳市西工区": (_SEEDS / "000_cbb8656fa6db5762.txt").read_text(encoding="utf-8"),
-               "特克斯县": (_SEEDS / "003_bcb247f54b3c8bb0.txt").read_text(encoding="utf-8")}
+    reports = {
+        "洛阳市西工区": (_SEEDS / "000_cbb8656fa6db5762.txt").read_text(encoding="utf-8"),
+        "特克斯县": (_SEEDS / "003_bcb247f54b3c8bb0.txt").read_text(encoding="utf-8"),
+    }
     for p in seed.PROBLEMS:
         assert p["description"] in reports[p["region"]], p["problem_id"]
     for rec in seed.EVALUATIONS + seed.BATCHES:

@@ -3,10 +3,11 @@ import threading
 import polars as pl
 import pytest
 
-from fixtures import AS_OF, fixture_tables
 from perfeval_dash import settings
-from perfeval_dash.store import schema, snapshots as store_mod
-from perfeval_dash.store import Store, StoreError, ValidationError
+from perfeval_dash.store import Store, StoreError, ValidationError, schema
+from perfeval_dash.store import snapshots as store_mod
+
+from fixtures import AS_OF, fixture_tables
 
 
 def _dir_state(root):
@@ -29,7 +30,8 @@ def test_refused_snapshot_names_table_row_column(store):
     before = _dir_state(store.root)
     tables = fixture_tables()
     tables["evaluations"] = tables["evaluations"].with_columns(
-        pl.when(pl.col("eval_id") == "t-2023-03").then(101.0).otherwise(pl.col("score")).alias("score"))
+        pl.when(pl.col("eval_id") == "t-2023-03").then(101.0).otherwise(pl.col("score")).alias("score")
+    )
     with pytest.raises(ValidationError) as e:
         store.publish(tables, as_of=AS_OF, made_from=["bad"])
     msg = str(e.value)
@@ -37,17 +39,28 @@ def test_refused_snapshot_names_table_row_column(store):
     assert _dir_state(store.root) == before
 
 
-@pytest.mark.parametrize("mutate, where", [
-    (lambda t: t | {"problems": t["problems"].with_columns(status=pl.lit("处理中"))}, ("problems", "status")),
-    (lambda t: t | {"evaluations": pl.concat([t["evaluations"], t["evaluations"].head(1)])},
-     ("evaluations", "eval_id")),
-    (lambda t: t | {"dimension_scores": t["dimension_scores"].with_columns(eval_id=pl.lit("nope"))},
-     ("dimension_scores", "eval_id")),
-    (lambda t: t | {"dept_budgets": t["dept_budgets"].with_columns(project_budget_wan=pl.lit(-1.0))},
-     ("dept_budgets", "project_budget_wan")),
-    (lambda t: t | {"evaluations": t["evaluations"].with_columns(region=pl.lit(None, pl.String))},
-     ("evaluations", "region")),
-])
+@pytest.mark.parametrize(
+    "mutate, where",
+    [
+        (lambda t: t | {"problems": t["problems"].with_columns(status=pl.lit("处理中"))}, ("problems", "status")),
+        (
+            lambda t: t | {"evaluations": pl.concat([t["evaluations"], t["evaluations"].head(1)])},
+            ("evaluations", "eval_id"),
+        ),
+        (
+            lambda t: t | {"dimension_scores": t["dimension_scores"].with_columns(eval_id=pl.lit("nope"))},
+            ("dimension_scores", "eval_id"),
+        ),
+        (
+            lambda t: t | {"dept_budgets": t["dept_budgets"].with_columns(project_budget_wan=pl.lit(-1.0))},
+            ("dept_budgets", "project_budget_wan"),
+        ),
+        (
+            lambda t: t | {"evaluations": t["evaluations"].with_columns(region=pl.lit(None, pl.String))},
+            ("evaluations", "region"),
+        ),
+    ],
+)
 def test_contract_checks(mutate, where):
     findings = schema.errors(schema.validate(mutate(fixture_tables())))
     assert any(f.table == where[0] and where[1] in (f.column or "") and f.row for f in findings), findings
@@ -84,8 +97,7 @@ def test_readers_keep_reading_while_publishing(store):
         t.start()
     tables = fixture_tables()
     for i in range(5):
-        bigger = tables | {"evaluations": tables["evaluations"].with_columns(
-            pl.col("eval_id") + f"-{i}")}
+        bigger = tables | {"evaluations": tables["evaluations"].with_columns(pl.col("eval_id") + f"-{i}")}
         bigger["dimension_scores"] = bigger["dimension_scores"].with_columns(pl.col("eval_id") + f"-{i}")
         bigger["problems"] = bigger["problems"].with_columns(pl.col("eval_id") + f"-{i}")
         store.publish(bigger, as_of=AS_OF, made_from=[f"round {i}"])
@@ -113,9 +125,9 @@ def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store,
     """derived.duckdb is a cache beside the Parquet files: attached when present, rebuilt in memory when not."""
     import shutil
 
-    from perfeval_dash.store import derived
-    from perfeval_dash.queries.filters import Filters
     from perfeval_dash.queries import coverage, problems
+    from perfeval_dash.queries.filters import Filters
+    from perfeval_dash.store import derived
 
     snap = store.open()
     assert (snap.path / derived.FILE).is_file() and derived.FILE not in str(snap.manifest)
@@ -126,8 +138,10 @@ def test_derived_tables_written_at_publish_and_equal_when_built_in_memory(store,
     (copy.snapshots_dir / snap.id / derived.FILE).unlink()
     built = store_mod.connect(copy.open(snap.id))
     assert not built.execute("select count(*) from duckdb_databases() where database_name = 'derived'").fetchall()[0][0]
-    for fn in (lambda c: coverage.by_department(c, Filters(), 0.2),
-               lambda c: problems.by_department(c, Filters(), AS_OF)):
+    for fn in (
+        lambda c: coverage.by_department(c, Filters(), 0.2),
+        lambda c: problems.by_department(c, Filters(), AS_OF),
+    ):
         assert fn(attached).equals(fn(built))
     assert copy.verify(snap.id) == []
 

@@ -15,9 +15,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from fixtures import AS_OF, fixture_tables
+from perfeval_dash.store import StorageError, Store
 from perfeval_dash.store import snapshots as store_mod
-from perfeval_dash.store import Store, StorageError
+
+from fixtures import AS_OF, fixture_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
@@ -65,8 +66,12 @@ HOLD_LOCK = textwrap.dedent("""
 
 def test_startup_clean_skips_while_another_process_holds_the_publish_lock(store):
     leftovers = _make_leftovers(store)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.root / store_mod.LOCK_FILE)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(store.root / store_mod.LOCK_FILE)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert Store(store.root).clean_leftovers() is None  # skipped at once, without waiting
@@ -120,6 +125,7 @@ def _fail_rename(monkeypatch, exc):
 
 def _fail_current(monkeypatch, exc):
     """The CURRENT temp file is created, then writing it fails (the 0-byte `.CURRENT.*.tmp` of the review)."""
+
     def fake_open(path, *args, **kwargs):
         f = builtins.open(path, *args, **kwargs)
         if Path(path).name.startswith(".CURRENT."):
@@ -174,14 +180,23 @@ def test_disk_full_while_switching_current_leaves_no_temp_file(store, monkeypatc
     assert store.current_id() == second
 
 
-@pytest.mark.parametrize("exc, reason", [
-    (pl.exceptions.ComputeError("parquet: underlying IO error: No space left on device (os error 28)"), "磁盘空间不足"),
-    (duckdb.IOException('IO Error: Could not write file "x/derived.duckdb": No space left on device'), "磁盘空间不足"),
-    (OSError(errno.EDQUOT, "Disk quota exceeded"), "磁盘空间不足"),
-    (PermissionError(errno.EACCES, "Permission denied"), "没有写入权限"),
-    (OSError(errno.EROFS, "Read-only file system"), "没有写入权限"),
-    (OSError(errno.EIO, "Input/output error"), "出现 OSError 错误"),
-])
+@pytest.mark.parametrize(
+    "exc, reason",
+    [
+        (
+            pl.exceptions.ComputeError("parquet: underlying IO error: No space left on device (os error 28)"),
+            "磁盘空间不足",
+        ),
+        (
+            duckdb.IOException('IO Error: Could not write file "x/derived.duckdb": No space left on device'),
+            "磁盘空间不足",
+        ),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), "磁盘空间不足"),
+        (PermissionError(errno.EACCES, "Permission denied"), "没有写入权限"),
+        (OSError(errno.EROFS, "Read-only file system"), "没有写入权限"),
+        (OSError(errno.EIO, "Input/output error"), "出现 OSError 错误"),
+    ],
+)
 def test_failed_write_reasons_in_plain_words(store, monkeypatch, exc, reason):
     before, ids = _dir_state(store.root), store.list_ids()
     _fail_derived(monkeypatch, exc)
@@ -199,8 +214,12 @@ def _tmpfs(path: Path, size: str):
     """A tmpfs of `size` mounted at path (skips the test where mounting is not permitted); unmounted after."""
     path.mkdir()
     try:
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                           capture_output=True, text=True, timeout=30)
+        r = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except OSError as exc:
         pytest.skip(f"mount tmpfs not permitted here: {exc}")
     if r.returncode:
@@ -212,8 +231,9 @@ def _tmpfs(path: Path, size: str):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "perfeval_dash", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "perfeval_dash", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def _fill(path: Path) -> None:

@@ -4,12 +4,12 @@ import openpyxl
 import polars as pl
 import pytest
 
-from fixtures import AS_OF, fixture_tables
-from perfeval_dash.store import bundled, schema
 from perfeval_dash.ingest import importer, template
 from perfeval_dash.ingest.changes import strip_rows
 from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, fields
-from perfeval_dash.store import Store
+from perfeval_dash.store import Store, bundled, schema
+
+from fixtures import AS_OF, fixture_tables
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def test_guide_explains_every_column(book):
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     head = next(i for i, r in enumerate(rows) if r[:2] == ["工作表", "列名"])
     assert rows[head] == ["工作表", "列名", "含义", "单位", "是否必填", "允许的值 / 写法", "示例", "留空时"]
-    explained = {(r[0], r[1]): r for r in rows[head + 1:]}
+    explained = {(r[0], r[1]): r for r in rows[head + 1 :]}
     for name in TABLE_ORDER:
         for f in fields(name):
             row = explained[(schema.TABLES[name].header, f.header)]
@@ -46,13 +46,16 @@ def test_guide_explains_every_column(book):
     assert "亿元" in explained[("评价结果", "预算金额")][5]
 
 
-@pytest.mark.parametrize("sheet, header, allowed", [
-    ("评价结果", "评价类型", '"项目,部门整体,政策"'),
-    ("评价结果", "评价等级", '"优,良,中,差"'),
-    ("评价结果", "等级为原文公布", '"是,否"'),
-    ("问题整改", "整改状态", '"未整改,整改中,已整改,已销号"'),
-    ("部门预算", "模拟数据", '"是,否"'),
-])
+@pytest.mark.parametrize(
+    "sheet, header, allowed",
+    [
+        ("评价结果", "评价类型", '"项目,部门整体,政策"'),
+        ("评价结果", "评价等级", '"优,良,中,差"'),
+        ("评价结果", "等级为原文公布", '"是,否"'),
+        ("问题整改", "整改状态", '"未整改,整改中,已整改,已销号"'),
+        ("部门预算", "模拟数据", '"是,否"'),
+    ],
+)
 def test_closed_vocabularies_have_drop_down_lists(book, sheet, header, allowed):
     ws = book[sheet]
     col = [c.value for c in ws[1]].index(header)
@@ -109,8 +112,17 @@ def test_real_records_carry_published_grades_and_no_synthetic_rows():
 
 
 # values a spreadsheet would run as a formula or open as a link
-PAYLOADS = ['=HYPERLINK("http://evil","x")', "=1+1", "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)",
-            "\t=1+1", "\r=1+1", "http://evil.example/"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil","x")',
+    "=1+1",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "http://evil.example/",
+]
 
 
 def payload_tables() -> dict[str, pl.DataFrame]:
@@ -118,8 +130,9 @@ def payload_tables() -> dict[str, pl.DataFrame]:
     tables = fixture_tables()
     ev, pr = tables["evaluations"], tables["problems"]
     tables["evaluations"] = ev.with_columns(unit=pl.Series(PAYLOADS[:5]), evaluator=pl.Series(PAYLOADS[5:] + [None]))
-    tables["problems"] = pr.with_columns(recommendation=pl.Series(PAYLOADS[:4]),
-                                         responsible_unit=pl.Series(PAYLOADS[-4:]))
+    tables["problems"] = pr.with_columns(
+        recommendation=pl.Series(PAYLOADS[:4]), responsible_unit=pl.Series(PAYLOADS[-4:])
+    )
     return tables
 
 
@@ -142,9 +155,12 @@ def test_export_with_payloads_round_trips():
     assert result.ok, [str(f) for f in result.errors]
     merged = strip_rows(result.merged)
     # the importer strips the ends of every text cell, so a leading tab or carriage return does not survive it
-    expected = {n: schema.conform(n, df).with_columns(pl.col(c).str.strip_chars() for c, t in df.schema.items()
-                                                      if t == pl.String)
-                for n, df in tables.items()}
+    expected = {
+        n: schema.conform(n, df).with_columns(
+            pl.col(c).str.strip_chars() for c, t in df.schema.items() if t == pl.String
+        )
+        for n, df in tables.items()
+    }
     for name in schema.TABLES:
         assert merged[name].equals(expected[name]), name
     ev = merged["evaluations"]
@@ -155,7 +171,8 @@ def test_export_refuses_text_longer_than_a_cell_rather_than_cut_it():
     tables = fixture_tables()
     long = "长" * (schema.EXCEL_CELL_MAX_CHARS + 1)
     tables["problems"] = tables["problems"].with_columns(
-        description=pl.when(pl.col("problem_id") == "p3").then(pl.lit(long)).otherwise(pl.col("description")))
+        description=pl.when(pl.col("problem_id") == "p3").then(pl.lit(long)).otherwise(pl.col("description"))
+    )
     with pytest.raises(template.TemplateError) as exc:
         template.export_workbook(tables)
     message = str(exc.value)

@@ -16,8 +16,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGE_SCRIPTS = {"overview": "pages/overview.py", "scores": "pages/scores.py", "coverage": "pages/coverage.py",
-                "problems": "pages/problems.py", "detail": "pages/detail.py"}
+PAGE_SCRIPTS = {
+    "overview": "pages/overview.py",
+    "scores": "pages/scores.py",
+    "coverage": "pages/coverage.py",
+    "problems": "pages/problems.py",
+    "detail": "pages/detail.py",
+}
 WIDGETS = (("region", "regions"), ("year", "years"), ("dept", "depts"), ("type", "types"), ("grade", "grades"))
 
 
@@ -78,8 +83,7 @@ def measure(data_dir: str, runs: int) -> dict:
                 raise RuntimeError(f"{page}: {at.exception}")
         _apply(at, State(Filters(), states[0].eval_id))
         at.run()
-        out[page] = {"times": times, "payload": payload(at),
-                     "median": statistics.median(times), "p95": _p95(times)}
+        out[page] = {"times": times, "payload": payload(at), "median": statistics.median(times), "p95": _p95(times)}
     out["_peak_rss_mb"] = peak_rss_mb()
     return out
 
@@ -91,8 +95,14 @@ def _p95(xs: list[float]) -> float:
 
 def run_child(data_dir: str, runs: int, timeout: float = 1800) -> dict:
     """`measure` in a fresh interpreter (its peak memory is the server's), parsed from its JSON line."""
-    proc = subprocess.run([sys.executable, "-m", "perfeval_dash.bench.apprun", data_dir, str(runs)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=_env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfeval_dash.bench.apprun", data_dir, str(runs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+    )
     if proc.returncode:
         raise RuntimeError(f"page runs failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -120,8 +130,9 @@ def cold_start(data_dir: str, repeats: int = 3) -> list[float]:
     env = _env() | {"PERFEVAL_DATA_DIR": data_dir}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", COLD, APP], cwd=ROOT, capture_output=True, text=True,
-                              timeout=600, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", COLD, APP], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env
+        )
         if proc.returncode or "ok" not in proc.stdout:
             raise RuntimeError(f"cold start failed:\n{proc.stderr[-3000:]}")
         out.append(time.perf_counter() - t0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import math
@@ -16,10 +17,8 @@ def _scalar(v):
     if v is None:
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy / pandas scalars
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             v = v.item()
-        except (AttributeError, ValueError):
-            pass
     if hasattr(v, "to_pydatetime"):
         v = v.to_pydatetime()
     if isinstance(v, dt.datetime) and v.time() == dt.time(0):

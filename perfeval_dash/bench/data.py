@@ -7,7 +7,6 @@ generator call.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 import time
@@ -40,8 +39,8 @@ def existing(data_dir: str | Path, n: int, seed: int) -> dict | None:
 
 def generate(data_dir: str | Path, n: int, seed: int) -> dict:
     """Generate and publish one scale (in this process); seconds, peak memory and row counts."""
-    from perfeval_dash.store import demo
     from perfeval_dash.bench.apprun import peak_rss_mb
+    from perfeval_dash.store import demo
 
     root = scale_root(data_dir, n)
     t0 = time.perf_counter()
@@ -56,8 +55,14 @@ def generate(data_dir: str | Path, n: int, seed: int) -> dict:
 
             shutil.rmtree(store.snapshots_dir / old, ignore_errors=True)
     size = sum(p.stat().st_size for p in snap.path.iterdir())
-    record = {"generate_s": t1 - t0, "publish_s": t2 - t1, "peak_rss_mb": peak_rss_mb(),
-              "rows": {k: v.height for k, v in tables.items()}, "parquet_mb": size / 2**20, "snapshot": snap.id}
+    record = {
+        "generate_s": t1 - t0,
+        "publish_s": t2 - t1,
+        "peak_rss_mb": peak_rss_mb(),
+        "rows": {k: v.height for k, v in tables.items()},
+        "parquet_mb": size / 2**20,
+        "snapshot": snap.id,
+    }
     (root / "generation.json").write_text(json.dumps(record))
     return record
 
@@ -70,8 +75,13 @@ def ensure(data_dir: str | Path, n: int, seed: int = 7, regenerate: bool = False
         return rec | {"reused": True}
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "perfeval_dash.bench.data", str(data_dir), str(n), str(seed)],
-                          cwd=ROOT, capture_output=True, text=True, env=_env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfeval_dash.bench.data", str(data_dir), str(n), str(seed)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(),
+    )
     if proc.returncode:
         raise RuntimeError(f"generating {n:,} evaluations failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1]) | {"reused": False}

@@ -7,8 +7,8 @@ import time
 
 import duckdb
 
-from perfeval_dash.bench.states import State
 from perfeval_dash import settings
+from perfeval_dash.bench.states import State
 from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
 
 PAGES = ("overview", "scores", "coverage", "problems", "detail")

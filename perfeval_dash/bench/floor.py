@@ -12,12 +12,20 @@ import time
 import duckdb
 import polars as pl
 
+from perfeval_dash import settings
 from perfeval_dash.bench.figures import Timed
 from perfeval_dash.bench.states import State
-from perfeval_dash import settings
 from perfeval_dash.domain.rules import grade_sql, grade_values_sql, near_edge_sql
-from perfeval_dash.domain.vocab import (BELOW, DONE_STATUSES, GRADES, MET, NO_FOLLOW_UP, OPEN_STATUSES, UNKNOWN,
-                                        WHOLE_DEPARTMENT)
+from perfeval_dash.domain.vocab import (
+    BELOW,
+    DONE_STATUSES,
+    GRADES,
+    MET,
+    NO_FOLLOW_UP,
+    OPEN_STATUSES,
+    UNKNOWN,
+    WHOLE_DEPARTMENT,
+)
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot
 
@@ -27,8 +35,9 @@ DONE = "(" + ", ".join(f"'{x}'" for x in DONE_STATUSES) + ")"
 
 def tables(snapshot: Snapshot) -> dict[str, str]:
     """`read_parquet('…')` expressions for the snapshot's five files (paths come from the store)."""
-    return {n: "read_parquet('" + str(snapshot.table_path(n)).replace("'", "''") + "')"
-            for n in snapshot.manifest["tables"]}
+    return {
+        n: "read_parquet('" + str(snapshot.table_path(n)).replace("'", "''") + "')" for n in snapshot.manifest["tables"]
+    }
 
 
 def _where(f: Filters, a: str, year: str = "eval_year", evaluation_level: bool = True) -> tuple[str, dict]:
@@ -52,31 +61,49 @@ def _row(df: pl.DataFrame) -> dict | None:
 
 
 def frame(con, t: dict, s: State) -> dict:
-    regions = _q(con, f"""
-        SELECT region FROM (SELECT region, bool_or(synthetic) AS s FROM {t['evaluations']} GROUP BY region
-                            UNION ALL SELECT region, bool_or(synthetic) FROM {t['batches']} GROUP BY region)
-        GROUP BY region ORDER BY min(s), region""")["region"].to_list()
-    years = _q(con, f"""
-        SELECT y FROM (SELECT eval_year AS y FROM {t['evaluations']} UNION SELECT budget_year FROM {t['evaluations']}
-                       UNION SELECT budget_year FROM {t['dept_budgets']}) ORDER BY y DESC""")["y"].to_list()
-    depts = f"""SELECT DISTINCT department FROM (SELECT region, department FROM {t['evaluations']}
-                UNION SELECT region, department FROM {t['dept_budgets']}) {{w}} ORDER BY department"""
+    regions = _q(
+        con,
+        f"""
+        SELECT region FROM (SELECT region, bool_or(synthetic) AS s FROM {t["evaluations"]} GROUP BY region
+                            UNION ALL SELECT region, bool_or(synthetic) FROM {t["batches"]} GROUP BY region)
+        GROUP BY region ORDER BY min(s), region""",
+    )["region"].to_list()
+    years = _q(
+        con,
+        f"""
+        SELECT y FROM (SELECT eval_year AS y FROM {t["evaluations"]} UNION SELECT budget_year FROM {t["evaluations"]}
+                       UNION SELECT budget_year FROM {t["dept_budgets"]}) ORDER BY y DESC""",
+    )["y"].to_list()
+    depts = f"""SELECT DISTINCT department FROM (SELECT region, department FROM {t["evaluations"]}
+                UNION SELECT region, department FROM {t["dept_budgets"]}) {{w}} ORDER BY department"""
     all_depts = _q(con, depts.format(w=""))["department"].to_list()
-    in_regions = _q(con, depts.format(w="WHERE region = ANY($r)"), {"r": list(s.filters.regions)})["department"] \
-        .to_list() if s.filters.regions else all_depts
-    return {"regions": regions, "years": [int(y) for y in years], "departments": all_depts,
-            "departments_in_regions": in_regions}
+    in_regions = (
+        _q(con, depts.format(w="WHERE region = ANY($r)"), {"r": list(s.filters.regions)})["department"].to_list()
+        if s.filters.regions
+        else all_depts
+    )
+    return {
+        "regions": regions,
+        "years": [int(y) for y in years],
+        "departments": all_depts,
+        "departments_in_regions": in_regions,
+    }
 
 
 def headline(con, t, f: Filters) -> dict:
     w, p = _where(f, "e")
-    row = _q(con, f"""
+    row = _q(
+        con,
+        f"""
         SELECT count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS amount_missing,
-               avg(score) AS avg_score, count(DISTINCT department) AS departments, coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
+               avg(score) AS avg_score, count(DISTINCT department) AS departments,
+               coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
-        FROM {t['evaluations']} e WHERE {w}""", p).row(0, named=True)
+        FROM {t["evaluations"]} e WHERE {w}""",
+        p,
+    ).row(0, named=True)
     counts = dict(_q(con, f"SELECT grade, count(*) AS n FROM {t['evaluations']} e WHERE {w} GROUP BY grade", p).rows())
     return row | {"grades": {g: counts.get(g, 0) for g in GRADES}}
 
@@ -93,7 +120,8 @@ def coverage_sql(t, f: Filters) -> tuple[str, dict]:
                coalesce(e.syn, b.synthetic) AS synthetic,
                CASE WHEN e.whole THEN 1.0 WHEN b.project_budget_wan > 0 THEN coalesce(e.amt, 0) / b.project_budget_wan
                     END AS ratio,
-               CASE WHEN e.whole THEN '{MET}' WHEN b.project_budget_wan IS NULL OR b.project_budget_wan <= 0 THEN '{UNKNOWN}'
+               CASE WHEN e.whole THEN '{MET}'
+                    WHEN b.project_budget_wan IS NULL OR b.project_budget_wan <= 0 THEN '{UNKNOWN}'
                     WHEN coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN '{MET}' ELSE '{BELOW}' END AS status,
                CASE WHEN e.whole THEN 0.0 WHEN b.project_budget_wan > 0
                     THEN greatest(0, $thr * b.project_budget_wan - coalesce(e.amt, 0)) END AS gap_wan
@@ -101,31 +129,41 @@ def coverage_sql(t, f: Filters) -> tuple[str, dict]:
                      coalesce(sum(coalesce(evaluated_wan, budget_wan)), 0) AS amt,
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS fb,
                      bool_or(eval_type = '{WHOLE_DEPARTMENT}') AS whole, bool_or(synthetic) AS syn
-              FROM {t['evaluations']} e WHERE {w} GROUP BY ALL) e
-        {join} JOIN (SELECT * FROM {t['dept_budgets']} b WHERE {bw}) b
+              FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL) e
+        {join} JOIN (SELECT * FROM {t["dept_budgets"]} b WHERE {bw}) b
           ON e.region = b.region AND e.budget_year = b.budget_year AND e.department = b.department"""
     return sql, p | bp | {"thr": settings.COVERAGE_THRESHOLD.value}
 
 
 def coverage(con, t, f: Filters) -> pl.DataFrame:
     sql, p = coverage_sql(t, f)
-    return _q(con, sql + f"""
-        ORDER BY status = '{BELOW}' DESC, status = '{UNKNOWN}' DESC, ratio NULLS FIRST, region, budget_year DESC, department""",
-              p)
+    return _q(
+        con,
+        sql
+        + f"""
+        ORDER BY status = '{BELOW}' DESC, status = '{UNKNOWN}' DESC, ratio NULLS FIRST, region,
+                 budget_year DESC, department""",
+        p,
+    )
 
 
 def coverage_regions(con, t, f: Filters) -> pl.DataFrame:
     sql, p = coverage_sql(t, f)
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         WITH c AS ({sql}), k AS (SELECT *, ratio IS NOT NULL AND NOT whole_department AS known FROM c)
         SELECT region, budget_year, count(*) AS departments, count(*) FILTER (status = '{MET}') AS passed,
                count(*) FILTER (status = '{BELOW}') AS failed, count(*) FILTER (status = '{UNKNOWN}') AS unknown,
                sum(evaluated_wan) AS evaluated_wan, coalesce(sum(project_budget_wan) FILTER (known), 0) AS budget_wan,
-               coalesce(sum(evaluated_wan) FILTER (known), 0) AS evaluated_known_wan, coalesce(sum(gap_wan), 0) AS gap_wan,
+               coalesce(sum(evaluated_wan) FILTER (known), 0) AS evaluated_known_wan,
+               coalesce(sum(gap_wan), 0) AS gap_wan,
                CASE WHEN coalesce(sum(project_budget_wan) FILTER (known), 0) > 0
                     THEN coalesce(sum(evaluated_wan) FILTER (known), 0) / sum(project_budget_wan) FILTER (known) END
                     AS ratio
-        FROM k GROUP BY ALL ORDER BY region, budget_year DESC""", p)
+        FROM k GROUP BY ALL ORDER BY region, budget_year DESC""",
+        p,
+    )
 
 
 def _problems_from(t, f: Filters, need_eval: bool = False) -> tuple[str, dict]:
@@ -135,80 +173,114 @@ def _problems_from(t, f: Filters, need_eval: bool = False) -> tuple[str, dict]:
         return f"{t['problems']} p WHERE {pw}", pp
     ew, ep = _where(f, "e")
     batch = "FALSE" if f.narrows_evaluations else "TRUE"
-    return (f"{t['problems']} p LEFT JOIN (SELECT eval_id, region, eval_year, department, eval_type, grade "
-            f"FROM {t['evaluations']}) e USING (eval_id) "
-            f"WHERE {pw} AND ((p.eval_id IS NOT NULL AND {ew}) OR (p.eval_id IS NULL AND {batch}))"), pp | ep
+    return (
+        f"{t['problems']} p LEFT JOIN (SELECT eval_id, region, eval_year, department, eval_type, grade "
+        f"FROM {t['evaluations']}) e USING (eval_id) "
+        f"WHERE {pw} AND ((p.eval_id IS NOT NULL AND {ew}) OR (p.eval_id IS NULL AND {batch}))"
+    ), pp | ep
 
 
 def problem_totals(con, t, f: Filters, as_of) -> dict:
     src, p = _problems_from(t, f)
-    row = _q(con, f"""
+    row = _q(
+        con,
+        f"""
         SELECT count(*) AS problems, count(status) AS tracked, count(*) FILTER (status IN {DONE}) AS done,
                count(*) FILTER (status IN {OPEN}) AS open,
                count(*) FILTER (status IN {OPEN} AND due_date < $as_of) AS overdue,
-               count(*) FILTER (p.eval_id IS NULL) AS batch_level, coalesce(bool_or(p.synthetic), FALSE) AS any_synthetic
-        FROM {src}""", p | {"as_of": as_of}).row(0, named=True)
+               count(*) FILTER (p.eval_id IS NULL) AS batch_level,
+               coalesce(bool_or(p.synthetic), FALSE) AS any_synthetic
+        FROM {src}""",
+        p | {"as_of": as_of},
+    ).row(0, named=True)
     row["rate"] = row["done"] / row["tracked"] if row["tracked"] else None
     return row
 
 
 def grade_distribution(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT g.grade, count(e.grade) AS evaluations, coalesce(sum(coalesce(e.evaluated_wan, e.budget_wan)), 0)
                AS amount_wan
         FROM {grade_values_sql("g")}
-        LEFT JOIN (SELECT grade, evaluated_wan, budget_wan FROM {t['evaluations']} e WHERE {w}) e USING (grade)
-        GROUP BY g.grade, g.ord ORDER BY g.ord""", p)
+        LEFT JOIN (SELECT grade, evaluated_wan, budget_wan FROM {t["evaluations"]} e WHERE {w}) e USING (grade)
+        GROUP BY g.grade, g.ord ORDER BY g.ord""",
+        p,
+    )
 
 
 def trend(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT eval_year, count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
                avg(score) AS avg_score, avg(CASE WHEN grade = '{GRADES[0]}' THEN 1.0 ELSE 0.0 END) AS share_excellent
-        FROM {t['evaluations']} e WHERE {w} GROUP BY eval_year ORDER BY eval_year""", p)
+        FROM {t["evaluations"]} e WHERE {w} GROUP BY eval_year ORDER BY eval_year""",
+        p,
+    )
 
 
 def batches(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "b", evaluation_level=False)
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT b.region, b.eval_year, b.budget_year, b.title, b.evaluated_total_wan, e.evaluations, e.sum_amount_wan,
                b.source, b.synthetic
-        FROM {t['batches']} b LEFT JOIN (
-            SELECT region, eval_year, count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS sum_amount_wan
-            FROM {t['evaluations']} GROUP BY ALL) e USING (region, eval_year)
-        WHERE {w} ORDER BY b.synthetic, b.region, b.eval_year DESC""", p)
+        FROM {t["batches"]} b LEFT JOIN (
+            SELECT region, eval_year, count(*) AS evaluations,
+                   sum(coalesce(evaluated_wan, budget_wan)) AS sum_amount_wan
+            FROM {t["evaluations"]} GROUP BY ALL) e USING (region, eval_year)
+        WHERE {w} ORDER BY b.synthetic, b.region, b.eval_year DESC""",
+        p,
+    )
 
 
 def histogram(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT least(floor(score), 99.0) AS bin_start, grade, count(*) AS evaluations
-        FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL GROUP BY ALL ORDER BY bin_start, grade""", p)
+        FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL GROUP BY ALL ORDER BY bin_start, grade""",
+        p,
+    )
 
 
 def spread(con, t, f: Filters, col: str) -> pl.DataFrame:
     w, p = _where(f, "e")
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT {col} AS grp, count(*) AS evaluations, min(score) AS min, quantile_cont(score, 0.25) AS q1,
                median(score) AS median, quantile_cont(score, 0.75) AS q3, max(score) AS max, avg(score) AS mean
-        FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL GROUP BY {col} ORDER BY evaluations DESC, grp""", p)
+        FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL GROUP BY {col} ORDER BY evaluations DESC, grp""",
+        p,
+    )
 
 
 def dimension_rates(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
     join = "" if w == "TRUE" else f"SEMI JOIN (SELECT eval_id FROM {t['evaluations']} e WHERE {w}) e USING (eval_id)"
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT dimension, count(*) AS evaluations, avg(weight) AS avg_weight, avg(score / weight) AS rate
-        FROM {t['dimension_scores']} d {join} WHERE d.weight > 0
-        GROUP BY dimension ORDER BY evaluations DESC, dimension""", p)
+        FROM {t["dimension_scores"]} d {join} WHERE d.weight > 0
+        GROUP BY dimension ORDER BY evaluations DESC, dimension""",
+        p,
+    )
 
 
 def ranked(con, t, f: Filters) -> tuple[pl.DataFrame, int]:
     w, p = _where(f, "e")
-    df = _q(con, f"""
-        WITH top AS (SELECT * FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL
+    df = _q(
+        con,
+        f"""
+        WITH top AS (SELECT * FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL
                      ORDER BY score DESC, eval_id LIMIT {settings.RANKED_ROWS.value})
         SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department, project_name,
                eval_type, score, grade,
@@ -217,23 +289,31 @@ def ranked(con, t, f: Filters) -> tuple[pl.DataFrame, int]:
                {near_edge_sql("score")} AS near_edge,
                coalesce(evaluated_wan, budget_wan) AS amount_wan,
                evaluated_wan IS NULL AND budget_wan IS NOT NULL AS amount_from_budget, synthetic
-        FROM top ORDER BY score DESC, eval_id""", p)
+        FROM top ORDER BY score DESC, eval_id""",
+        p,
+    )
     total = _q(con, f"SELECT count(*) AS n FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL", p)["n"][0]
     return df, int(total)
 
 
 def by_category(con, t, f: Filters, as_of) -> pl.DataFrame:
     src, p = _problems_from(t, f)
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT category, status, problems FROM (
             SELECT category, coalesce(status, '{NO_FOLLOW_UP}') AS status, count(*) AS problems FROM {src}
             GROUP BY category, coalesce(status, '{NO_FOLLOW_UP}'))
-        ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status""", p)
+        ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status""",
+        p,
+    )
 
 
 def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
     src, p = _problems_from(t, f, need_eval=True)
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT p.region, coalesce(e.department, '（整批共性问题）') AS department, count(*) AS problems,
                count(status) AS tracked, count(*) FILTER (status IN {DONE}) AS done,
                count(*) FILTER (status IN {OPEN}) AS open, count(*) FILTER (status IN {OPEN} AND due_date < $as_of)
@@ -241,22 +321,29 @@ def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
                CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {DONE}) / count(status) END AS rate,
                bool_or(p.synthetic) AS synthetic
         FROM {src} GROUP BY ALL
-        ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department""", p | {"as_of": as_of})
+        ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department""",
+        p | {"as_of": as_of},
+    )
 
 
 def overdue(con, t, f: Filters, as_of) -> tuple[pl.DataFrame, int]:
     src, p = _problems_from(t, f)
     p = p | {"as_of": as_of}
-    df = _q(con, f"""
+    df = _q(
+        con,
+        f"""
         WITH top AS (SELECT p.problem_id, p.eval_id, p.region, p.eval_year, p.category, p.description,
-                            p.responsible_unit, p.due_date, p.status, date_diff('day', p.due_date, $as_of) AS days_overdue,
+                            p.responsible_unit, p.due_date, p.status,
+                            date_diff('day', p.due_date, $as_of) AS days_overdue,
                             p.eval_id IS NULL AS batch_level, p.synthetic
                      FROM {src} AND p.status IN {OPEN} AND p.due_date < $as_of
                      ORDER BY days_overdue DESC, p.problem_id LIMIT 1000)
         SELECT problem_id, eval_id, region, eval_year, e.department, e.project_name, category, description,
                responsible_unit, due_date, status, days_overdue, batch_level, synthetic
-        FROM top LEFT JOIN (SELECT eval_id, department, project_name FROM {t['evaluations']}) e USING (eval_id)
-        ORDER BY days_overdue DESC, problem_id""", p)
+        FROM top LEFT JOIN (SELECT eval_id, department, project_name FROM {t["evaluations"]}) e USING (eval_id)
+        ORDER BY days_overdue DESC, problem_id""",
+        p,
+    )
     total = _q(con, f"SELECT count(*) AS n FROM {src} AND p.status IN {OPEN} AND p.due_date < $as_of", p)["n"][0]
     return df, int(total)
 
@@ -265,34 +352,58 @@ def batch_level(con, t, f: Filters, as_of) -> pl.DataFrame:
     w, p = _where(f, "p", evaluation_level=False)
     if f.narrows_evaluations:
         w, p = "FALSE", {}
-    return _q(con, f"""
+    return _q(
+        con,
+        f"""
         SELECT problem_id, region, eval_year, category, description, recommendation, status, due_date, source, synthetic
-        FROM {t['problems']} p WHERE p.eval_id IS NULL AND {w}
-        ORDER BY synthetic, region, eval_year DESC, problem_id LIMIT 1000""", p)
+        FROM {t["problems"]} p WHERE p.eval_id IS NULL AND {w}
+        ORDER BY synthetic, region, eval_year DESC, problem_id LIMIT 1000""",
+        p,
+    )
 
 
 def detail(con, t, s: State, as_of) -> dict:
-    ev = _row(_q(con, f"""
+    ev = _row(
+        _q(
+            con,
+            f"""
         SELECT *, coalesce(evaluated_wan, budget_wan) AS amount_wan,
                (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget,
                CASE WHEN budget_wan > 0 THEN executed_wan / budget_wan END AS execution_rate,
                {grade_sql("score")} AS computed_grade
-        FROM {t['evaluations']} WHERE eval_id = $id""", {"id": s.eval_id}))
+        FROM {t["evaluations"]} WHERE eval_id = $id""",
+            {"id": s.eval_id},
+        )
+    )
     out = {"evaluation": ev}
     if ev is None:
         return out
-    out["dimensions"] = _q(con, f"""
+    out["dimensions"] = _q(
+        con,
+        f"""
         SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
-        FROM {t['dimension_scores']} WHERE eval_id = $id ORDER BY weight DESC, dimension""", {"id": s.eval_id})
-    out["problems"] = _q(con, f"""
+        FROM {t["dimension_scores"]} WHERE eval_id = $id ORDER BY weight DESC, dimension""",
+        {"id": s.eval_id},
+    )
+    out["problems"] = _q(
+        con,
+        f"""
         SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status, closed_date,
                coalesce(status IN {OPEN} AND due_date < $as_of, FALSE) AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
-        FROM {t['problems']} WHERE eval_id = $id ORDER BY problem_id""", {"id": s.eval_id, "as_of": as_of})
-    out["batch"] = _row(_q(con, f"""
-        SELECT b.*, (SELECT count(*) FROM {t['problems']} p WHERE p.eval_id IS NULL AND p.region = b.region
+        FROM {t["problems"]} WHERE eval_id = $id ORDER BY problem_id""",
+        {"id": s.eval_id, "as_of": as_of},
+    )
+    out["batch"] = _row(
+        _q(
+            con,
+            f"""
+        SELECT b.*, (SELECT count(*) FROM {t["problems"]} p WHERE p.eval_id IS NULL AND p.region = b.region
                      AND p.eval_year = b.eval_year) AS batch_problems
-        FROM {t['batches']} b WHERE b.region = $r AND b.eval_year = $y""", {"r": ev["region"], "y": ev["eval_year"]}))
+        FROM {t["batches"]} b WHERE b.region = $r AND b.eval_year = $y""",
+            {"r": ev["region"], "y": ev["eval_year"]},
+        )
+    )
     return out
 
 

@@ -35,8 +35,11 @@ def _figure_times(runs: list) -> dict[str, float]:
         merged: dict[str, float] = {}
         for k, v in times.items():
             k = "frame" if k in ("regions", "years", "departments", "departments_in_regions") else k
-            k = "detail" if k in ("evaluation", "dimensions", "problems", "batch") and "problem_totals" not in times \
+            k = (
+                "detail"
+                if k in ("evaluation", "dimensions", "problems", "batch") and "problem_totals" not in times
                 else k
+            )
             merged[k] = merged.get(k, 0.0) + v
         for k, v in merged.items():
             keys.setdefault(k, []).append(v)
@@ -61,7 +64,7 @@ def measure(root: str, runs: int, usual_runs: int) -> dict:
         states = make_states(connect(snap), runs + 1, offset=i + 1)
         # cold: nothing cached in this process for ours, a new DuckDB connection for the floor, empty st.cache_data
         reset_ours()
-        ours0, ours_cold = _timed(lambda: figures.page(connect(snap), page, states[0], as_of))  # incl. build
+        ours0, ours_cold = _timed(lambda p=page, s=states[0]: figures.page(connect(snap), p, s, as_of))  # incl. build
         fcon = duckdb.connect()
         floor0, floor_cold = _timed(floor.page, fcon, tables, page, states[0], as_of)
         usual.clear()
@@ -80,19 +83,26 @@ def measure(root: str, runs: int, usual_runs: int) -> dict:
                 ours_t.append(to), floor_t.append(tf), ratios.append(to / tf)
                 o_times.append(o.times), f_times.append(f.times)
         u_ratios, usual_t = [], []
-        for s, to in zip(states[1:1 + usual_runs], ours_t):
+        for s, to in zip(states[1 : 1 + usual_runs], ours_t):
             u, tu = _timed(usual.page, data, page, s, as_of)
             o = figures.page(connect(snap), page, s, as_of)
             if check(page, s.label(), o, u, "usual"):
                 usual_t.append(tu), u_ratios.append(tu / to)
-        med = (lambda xs: statistics.median(xs) if xs else None)
+        med = lambda xs: statistics.median(xs) if xs else None
         out[page] = {
-            "ours": med(ours_t), "floor": med(floor_t), "ratio_floor": med(ratios),
+            "ours": med(ours_t),
+            "floor": med(floor_t),
+            "ratio_floor": med(ratios),
             "ratio_floor_max": max(ratios) if ratios else None,
-            "usual_warm": med(usual_t), "ratio_usual_warm": med(u_ratios),
-            "ours_cold": ours_cold, "floor_cold": floor_cold, "usual_cold": usual_cold,
-            "ratio_usual_cold": usual_cold / ours_cold, "states": len(ours_t),
-            "figures_ours": _figure_times(o_times), "figures_floor": _figure_times(f_times),
+            "usual_warm": med(usual_t),
+            "ratio_usual_warm": med(u_ratios),
+            "ours_cold": ours_cold,
+            "floor_cold": floor_cold,
+            "usual_cold": usual_cold,
+            "ratio_usual_cold": usual_cold / ours_cold,
+            "states": len(ours_t),
+            "figures_ours": _figure_times(o_times),
+            "figures_floor": _figure_times(f_times),
         }
     out["_mismatches"] = mismatches
     return out
@@ -104,8 +114,14 @@ def run_child(root: str, runs: int, usual_runs: int, timeout: float = 3600) -> d
 
     from perfeval_dash.bench.apprun import ROOT, _env
 
-    proc = subprocess.run([sys.executable, "-m", "perfeval_dash.bench.querybench", root, str(runs), str(usual_runs)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=_env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfeval_dash.bench.querybench", root, str(runs), str(usual_runs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+    )
     if proc.returncode:
         raise RuntimeError(f"query benchmark failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

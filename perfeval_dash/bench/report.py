@@ -19,20 +19,45 @@ TARGET_SCALE = 1_000_000
 
 def machine() -> dict:
     """nproc, RAM, CPU model, Python and library versions, date."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?") if Path("/proc/cpuinfo").exists() \
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "?",
+        )
+        if Path("/proc/cpuinfo").exists()
         else platform.processor()
-    mem = next((int(line.split()[1]) / 2**20 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), float("nan")) if Path("/proc/meminfo").exists() else float("nan")
+    )
+    mem = (
+        next(
+            (
+                int(line.split()[1]) / 2**20
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            ),
+            float("nan"),
+        )
+        if Path("/proc/meminfo").exists()
+        else float("nan")
+    )
     versions = {}
     for lib in LIBS:
         try:
             versions[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             versions[lib] = "—"
-    return {"nproc": os.cpu_count(), "ram_gb": round(mem, 1), "cpu": cpu, "python": platform.python_version(),
-            "os": f"{platform.system()} {platform.release()}", "libs": versions,
-            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": round(mem, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "libs": versions,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def _ms(x) -> str:
@@ -57,19 +82,37 @@ def targets(res: dict) -> list[tuple[str, str, bool]]:
     big = max(pages, key=lambda p: a[p]["payload"]["charts"])
     cs = res["cold_start"]
     return [
-        ("every page's queries ≤ 1.5× the floor", f"worst {worst} {_x(q[worst]['ratio_floor'])}",
-         all((q[p]["ratio_floor"] or 99) <= 1.5 for p in pages)),
-        ("complete page run after a filter change ≤ 0.5 s median", f"slowest {slow} {_ms(a[slow]['median'])} ms",
-         all(a[p]["median"] <= 0.5 for p in pages)),
-        ("≥ 10× faster than the usual way, warm", f"least {warm} {_x(q[warm]['ratio_usual_warm'])}",
-         all((q[p]["ratio_usual_warm"] or 0) >= 10 for p in pages)),
-        ("≥ 10× faster than the usual way, cold", f"least {cold} {_x(q[cold]['ratio_usual_cold'])}",
-         all((q[p]["ratio_usual_cold"] or 0) >= 10 for p in pages)),
-        ("chart payload < 200 KB per page", f"largest {big} {_kb(a[big]['payload']['charts'])} KB",
-         all(a[p]["payload"]["charts"] < 200 * 1024 for p in pages)),
+        (
+            "every page's queries ≤ 1.5× the floor",
+            f"worst {worst} {_x(q[worst]['ratio_floor'])}",
+            all((q[p]["ratio_floor"] or 99) <= 1.5 for p in pages),
+        ),
+        (
+            "complete page run after a filter change ≤ 0.5 s median",
+            f"slowest {slow} {_ms(a[slow]['median'])} ms",
+            all(a[p]["median"] <= 0.5 for p in pages),
+        ),
+        (
+            "≥ 10× faster than the usual way, warm",
+            f"least {warm} {_x(q[warm]['ratio_usual_warm'])}",
+            all((q[p]["ratio_usual_warm"] or 0) >= 10 for p in pages),
+        ),
+        (
+            "≥ 10× faster than the usual way, cold",
+            f"least {cold} {_x(q[cold]['ratio_usual_cold'])}",
+            all((q[p]["ratio_usual_cold"] or 0) >= 10 for p in pages),
+        ),
+        (
+            "chart payload < 200 KB per page",
+            f"largest {big} {_kb(a[big]['payload']['charts'])} KB",
+            all(a[p]["payload"]["charts"] < 200 * 1024 for p in pages),
+        ),
         ("server memory < 1.5 GB", f"{a['_peak_rss_mb']:,.0f} MB peak", a["_peak_rss_mb"] < 1536),
-        ("cold start ≤ 5 s", f"{min(cs):.2f} s (best of {len(cs)}; median {sorted(cs)[len(cs) // 2]:.2f} s)",
-         sorted(cs)[len(cs) // 2] <= 5),
+        (
+            "cold start ≤ 5 s",
+            f"{min(cs):.2f} s (best of {len(cs)}; median {sorted(cs)[len(cs) // 2]:.2f} s)",
+            sorted(cs)[len(cs) // 2] <= 5,
+        ),
     ]
 
 
@@ -78,25 +121,36 @@ def scale_section(n: int, res: dict) -> list[str]:
     rows = g.get("rows", {})
     lines = [f"### {n:,} evaluations", ""]
     if rows:
-        lines.append("Data: " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
-                     + f"; Parquet {g.get('parquet_mb', 0):,.0f} MB. Generated in {g['generate_s']:.1f} s, published "
-                       f"(validated, written, fsynced) in {g['publish_s']:.1f} s, peak memory {g['peak_rss_mb']:,.0f} MB"
-                     + (" (recorded when the data was made; reused)." if g.get("reused") else "."))
+        lines.append(
+            "Data: "
+            + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+            + f"; Parquet {g.get('parquet_mb', 0):,.0f} MB. Generated in {g['generate_s']:.1f} s, published "
+            f"(validated, written, fsynced) in {g['publish_s']:.1f} s, peak memory {g['peak_rss_mb']:,.0f} MB"
+            + (" (recorded when the data was made; reused)." if g.get("reused") else ".")
+        )
         lines.append("")
-    lines += ["| page | run median ms | run p95 ms | page queries ms | floor ms | queries ÷ floor | usual warm ms "
-              "| usual ÷ ours warm | ours cold ms | usual cold ms | usual ÷ ours cold | charts KB | tables KB |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "| page | run median ms | run p95 ms | page queries ms | floor ms | queries ÷ floor | usual warm ms "
+        "| usual ÷ ours warm | ours cold ms | usual cold ms | usual ÷ ours cold | charts KB | tables KB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for p in PAGES:
         r, s = q[p], a[p]
-        lines.append(f"| {p} | {_ms(s['median'])} | {_ms(s['p95'])} | {_ms(r['ours'])} | {_ms(r['floor'])} | "
-                     f"{_x(r['ratio_floor'])} | {_ms(r['usual_warm'])} | {_x(r['ratio_usual_warm'])} | "
-                     f"{_ms(r['ours_cold'])} | {_ms(r['usual_cold'])} | {_x(r['ratio_usual_cold'])} | "
-                     f"{_kb(s['payload']['charts'])} | {_kb(s['payload']['tables'])} |")
+        lines.append(
+            f"| {p} | {_ms(s['median'])} | {_ms(s['p95'])} | {_ms(r['ours'])} | {_ms(r['floor'])} | "
+            f"{_x(r['ratio_floor'])} | {_ms(r['usual_warm'])} | {_x(r['ratio_usual_warm'])} | "
+            f"{_ms(r['ours_cold'])} | {_ms(r['usual_cold'])} | {_x(r['ratio_usual_cold'])} | "
+            f"{_kb(s['payload']['charts'])} | {_kb(s['payload']['tables'])} |"
+        )
     cs = res["cold_start"]
-    lines += ["", f"Cold start (fresh interpreter → overview's first complete run): "
-                  f"{', '.join(f'{c:.2f}' for c in cs)} s. Peak resident memory of the process serving all page runs: "
-                  f"{a['_peak_rss_mb']:,.0f} MB. Page runs per page: {len(a[PAGES[0]]['times'])}; query states per "
-                  f"page: {q[PAGES[0]]['states']}.", ""]
+    lines += [
+        "",
+        f"Cold start (fresh interpreter → overview's first complete run): "
+        f"{', '.join(f'{c:.2f}' for c in cs)} s. Peak resident memory of the process serving all page runs: "
+        f"{a['_peak_rss_mb']:,.0f} MB. Page runs per page: {len(a[PAGES[0]]['times'])}; query states per "
+        f"page: {q[PAGES[0]]['states']}.",
+        "",
+    ]
     lines += ["Per figure, median ms (ours / floor):", ""]
     for p in PAGES:
         fo, ff = q[p]["figures_ours"], q[p]["figures_floor"]
@@ -108,9 +162,15 @@ def scale_section(n: int, res: dict) -> list[str]:
 def markdown_block(results: dict[int, dict], info: dict, note: str = "") -> str:
     """The generated part of docs/benchmarks.md."""
     libs = ", ".join(f"{k} {v}" for k, v in info["libs"].items())
-    lines = [BEGIN, "", "## Latest run", "",
-             f"Machine: {info['nproc']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, {info['os']}; "
-             f"Python {info['python']}; {libs}. Run {info['date']}." + (f" {note}" if note else ""), ""]
+    lines = [
+        BEGIN,
+        "",
+        "## Latest run",
+        "",
+        f"Machine: {info['nproc']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, {info['os']}; "
+        f"Python {info['python']}; {libs}. Run {info['date']}." + (f" {note}" if note else ""),
+        "",
+    ]
     big = max(results) if results else None
     if big is not None:
         lines += [f"Targets at {big:,} evaluations:", "", "| target | measured | met |", "|---|---|---|"]
@@ -143,13 +203,17 @@ def plain(results: dict[int, dict]) -> str:
     for n in sorted(results):
         q, a = results[n]["queries"], results[n]["pages"]
         out.append(f"\n{n:,} evaluations   (ms; ratios are medians of paired runs)")
-        out.append(f"{'page':10} {'run med':>8} {'run p95':>8} {'queries':>8} {'floor':>8} {'q/floor':>8} "
-                   f"{'usual/ours warm':>16} {'usual/ours cold':>16} {'charts KB':>10} {'tables KB':>10}")
+        out.append(
+            f"{'page':10} {'run med':>8} {'run p95':>8} {'queries':>8} {'floor':>8} {'q/floor':>8} "
+            f"{'usual/ours warm':>16} {'usual/ours cold':>16} {'charts KB':>10} {'tables KB':>10}"
+        )
         for p in PAGES:
             r, s = q[p], a[p]
-            out.append(f"{p:10} {_ms(s['median']):>8} {_ms(s['p95']):>8} {_ms(r['ours']):>8} {_ms(r['floor']):>8} "
-                       f"{_x(r['ratio_floor']):>8} {_x(r['ratio_usual_warm']):>16} {_x(r['ratio_usual_cold']):>16} "
-                       f"{_kb(s['payload']['charts']):>10} {_kb(s['payload']['tables']):>10}")
+            out.append(
+                f"{p:10} {_ms(s['median']):>8} {_ms(s['p95']):>8} {_ms(r['ours']):>8} {_ms(r['floor']):>8} "
+                f"{_x(r['ratio_floor']):>8} {_x(r['ratio_usual_warm']):>16} {_x(r['ratio_usual_cold']):>16} "
+                f"{_kb(s['payload']['charts']):>10} {_kb(s['payload']['tables']):>10}"
+            )
         cs = results[n]["cold_start"]
         out.append(f"cold start {', '.join(f'{c:.2f}' for c in cs)} s; server peak memory {a['_peak_rss_mb']:,.0f} MB")
         for t, m, ok in targets(results[n]) if n >= TARGET_SCALE else []:

@@ -23,8 +23,10 @@ def run_scale(data_dir: Path, n: int, quick: bool, regenerate: bool, seed: int, 
     root = str(data.scale_root(data_dir, n))
     t0 = time.perf_counter()
     q = querybench.run_child(root, runs, usual_runs)
-    log(f"[{n:,}] queries, floor and usual way measured in {time.perf_counter() - t0:.1f} s"
-        + (f"; {len(q['_mismatches'])} MISMATCHES" if q["_mismatches"] else "; every figure equals its floor"))
+    log(
+        f"[{n:,}] queries, floor and usual way measured in {time.perf_counter() - t0:.1f} s"
+        + (f"; {len(q['_mismatches'])} MISMATCHES" if q["_mismatches"] else "; every figure equals its floor")
+    )
     t0 = time.perf_counter()
     a = apprun.run_child(root, app_runs)
     log(f"[{n:,}] page runs measured in {time.perf_counter() - t0:.1f} s")
@@ -33,9 +35,16 @@ def run_scale(data_dir: Path, n: int, quick: bool, regenerate: bool, seed: int, 
     return {"generation": gen, "queries": q, "pages": a, "cold_start": cs}
 
 
-def run_all(scales=DEFAULT_SCALES, data_dir: str | Path = "bench-data", out: str | Path | None = "docs/benchmarks.md",
-            quick: bool = False, regenerate: bool = False, seed: int = 7, json_out: str | Path | None = None,
-            log=print) -> dict[int, dict]:
+def run_all(
+    scales=DEFAULT_SCALES,
+    data_dir: str | Path = "bench-data",
+    out: str | Path | None = "docs/benchmarks.md",
+    quick: bool = False,
+    regenerate: bool = False,
+    seed: int = 7,
+    json_out: str | Path | None = None,
+    log=print,
+) -> dict[int, dict]:
     """Measure every scale; print the text table; write the Markdown block (and raw JSON) when asked."""
     data_dir = Path(data_dir)
     results = {n: run_scale(data_dir, n, quick, regenerate, seed, log) for n in scales}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import duckdb
 
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import options
+from perfeval_dash.queries.filters import Filters
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
     """
     regions, years = options.regions(con), options.years(con)
     depts = options.departments(con, [])
-    ids = [r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 512")
-           .fetchall()]
+    ids = [
+        r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 512").fetchall()
+    ]
     if not ids or not depts:
         return [State(Filters(), "") for _ in range(count)]
     kinds = ("all", "dept", "year", "dept_year", "region", "grade", "type", "region_year", "dept2")
@@ -44,12 +45,17 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
         k = kinds[i % len(kinds)]
         j = i // len(kinds)
         d, y, r = depts[(j * 5 + i) % len(depts)], years[(j + i) % len(years)], regions[(j * 3 + i) % len(regions)]
-        f = {"all": Filters(), "dept": Filters(depts=(d,)), "year": Filters(years=(y,)),
-             "dept_year": Filters(depts=(d,), years=(y,)), "region": Filters(regions=(r,)),
-             "grade": Filters(grades=(GRADES[::-1][j % 3],)),
-             "type": Filters(types=(EVAL_TYPES[::-1][j % 3],)),
-             "region_year": Filters(regions=(r,), years=(y,)),
-             "dept2": Filters(depts=tuple(sorted({d, depts[(j * 7 + 3) % len(depts)]})))}[k]
+        f = {
+            "all": Filters(),
+            "dept": Filters(depts=(d,)),
+            "year": Filters(years=(y,)),
+            "dept_year": Filters(depts=(d,), years=(y,)),
+            "region": Filters(regions=(r,)),
+            "grade": Filters(grades=(GRADES[::-1][j % 3],)),
+            "type": Filters(types=(EVAL_TYPES[::-1][j % 3],)),
+            "region_year": Filters(regions=(r,), years=(y,)),
+            "dept2": Filters(depts=tuple(sorted({d, depts[(j * 7 + 3) % len(depts)]}))),
+        }[k]
         i += 1
         if f in seen:
             continue

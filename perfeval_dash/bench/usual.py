@@ -14,8 +14,8 @@ import pandas as pd
 import polars as pl
 import streamlit as st
 
-from perfeval_dash.bench.states import State
 from perfeval_dash import settings
+from perfeval_dash.bench.states import State
 from perfeval_dash.domain.rules import BAND_EDGES, grade_for_score
 from perfeval_dash.domain.vocab import BELOW, DONE_STATUSES, GRADES, MET, NO_FOLLOW_UP, UNKNOWN, WHOLE_DEPARTMENT
 from perfeval_dash.queries.filters import Filters
@@ -69,8 +69,13 @@ def _num(x):
 
 def filter_evaluations(ev: pd.DataFrame, f: Filters, year: str = "eval_year", sfx: str = "") -> pd.Series:
     m = pd.Series(True, index=ev.index)
-    for col, values in (("region", f.regions), (year, f.years), ("department", f.depts), ("eval_type", f.types),
-                        ("grade", f.grades)):
+    for col, values in (
+        ("region", f.regions),
+        (year, f.years),
+        ("department", f.depts),
+        ("eval_type", f.types),
+        ("grade", f.grades),
+    ):
         if values:
             c = col + sfx if col in ("region", "eval_year") else col
             m &= ev[c].isin(list(values))
@@ -78,38 +83,61 @@ def filter_evaluations(ev: pd.DataFrame, f: Filters, year: str = "eval_year", sf
 
 
 def _amounts(e: pd.DataFrame) -> pd.DataFrame:
-    return e.assign(amount_wan=e["evaluated_wan"].fillna(e["budget_wan"]),
-                    amount_from_budget=e["evaluated_wan"].isna() & e["budget_wan"].notna())
+    return e.assign(
+        amount_wan=e["evaluated_wan"].fillna(e["budget_wan"]),
+        amount_from_budget=e["evaluated_wan"].isna() & e["budget_wan"].notna(),
+    )
 
 
 def frame(d: Data, s: State) -> dict:
     ev, b, bud = d.evaluations, d.batches, d.dept_budgets
-    reg = pd.concat([ev.groupby("region")["synthetic"].any(), b.groupby("region")["synthetic"].any()]) \
-        .groupby(level=0).min().reset_index().sort_values(["synthetic", "region"])
+    reg = (
+        pd.concat([ev.groupby("region")["synthetic"].any(), b.groupby("region")["synthetic"].any()])
+        .groupby(level=0)
+        .min()
+        .reset_index()
+        .sort_values(["synthetic", "region"])
+    )
     years = sorted(set(ev["eval_year"]) | set(ev["budget_year"]) | set(bud["budget_year"]), reverse=True)
     pairs = pd.concat([ev[["region", "department"]], bud[["region", "department"]]])
     chosen = pairs[pairs["region"].isin(list(s.filters.regions))] if s.filters.regions else pairs
-    return {"regions": reg["region"].tolist(), "years": [int(y) for y in years],
-            "departments": sorted(pairs["department"].unique()), "departments_in_regions": sorted(chosen["department"].unique())}
+    return {
+        "regions": reg["region"].tolist(),
+        "years": [int(y) for y in years],
+        "departments": sorted(pairs["department"].unique()),
+        "departments_in_regions": sorted(chosen["department"].unique()),
+    }
 
 
 def headline(ev: pd.DataFrame, f: Filters) -> dict:
     e = _amounts(ev[filter_evaluations(ev, f)])
     g = e["grade"]
-    return {"evaluations": len(e), "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
-            "amount_from_budget": int(e["amount_from_budget"].sum()), "amount_missing": int(e["amount_wan"].isna().sum()),
-            "avg_score": _num(e["score"].mean()), "grades": {x: int((g == x).sum()) for x in GRADES},
-            "departments": e["department"].nunique(),
-            "any_synthetic": bool(e["synthetic"].any()), "any_real": bool((~e["synthetic"]).any())}
+    return {
+        "evaluations": len(e),
+        "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
+        "amount_from_budget": int(e["amount_from_budget"].sum()),
+        "amount_missing": int(e["amount_wan"].isna().sum()),
+        "avg_score": _num(e["score"].mean()),
+        "grades": {x: int((g == x).sum()) for x in GRADES},
+        "departments": e["department"].nunique(),
+        "any_synthetic": bool(e["synthetic"].any()),
+        "any_real": bool((~e["synthetic"]).any()),
+    }
 
 
 def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value) -> pd.DataFrame:
     ev = d.evaluations
-    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT)
+    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(
+        whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT
+    )
     keys = ["region", "budget_year", "department"]
-    g = e.groupby(keys, as_index=False).agg(evaluations=("eval_id", "size"), evaluated_wan=("amount_wan", "sum"),
-                                            from_budget=("amount_from_budget", "sum"),
-                                            whole_department=("whole", "any"), synthetic=("synthetic", "any"))
+    g = e.groupby(keys, as_index=False).agg(
+        evaluations=("eval_id", "size"),
+        evaluated_wan=("amount_wan", "sum"),
+        from_budget=("amount_from_budget", "sum"),
+        whole_department=("whole", "any"),
+        synthetic=("synthetic", "any"),
+    )
     b = d.dept_budgets
     bm = filter_evaluations(b, Filters(regions=f.regions, years=f.years, depts=f.depts), "budget_year")
     b = b[bm][keys + ["project_budget_wan", "synthetic"]].rename(columns={"synthetic": "b_syn"})
@@ -125,22 +153,43 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
     j["status"] = np.where(whole, MET, np.where(~ok, UNKNOWN, np.where(amt / pb.where(ok) >= thr, MET, BELOW)))
     j["gap_wan"] = np.where(whole, 0.0, np.where(ok, np.maximum(0, thr * pb - amt), np.nan))
     j["_f"], j["_u"] = j["status"] == BELOW, j["status"] == UNKNOWN
-    j = j.sort_values(["_f", "_u", "ratio", "region", "budget_year", "department"],
-                      ascending=[False, False, True, True, False, True], na_position="first")
-    return j[keys + ["evaluations", "evaluated_wan", "from_budget", "whole_department", "project_budget_wan",
-                     "synthetic", "ratio", "status", "gap_wan"]]
+    j = j.sort_values(
+        ["_f", "_u", "ratio", "region", "budget_year", "department"],
+        ascending=[False, False, True, True, False, True],
+        na_position="first",
+    )
+    return j[
+        keys
+        + [
+            "evaluations",
+            "evaluated_wan",
+            "from_budget",
+            "whole_department",
+            "project_budget_wan",
+            "synthetic",
+            "ratio",
+            "status",
+            "gap_wan",
+        ]
+    ]
 
 
 def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
     r = rows.assign(known=rows["ratio"].notna() & ~rows["whole_department"])
     r = r.assign(kb=r["project_budget_wan"].where(r["known"], 0.0), ke=r["evaluated_wan"].where(r["known"], 0.0))
     g = r.groupby(["region", "budget_year"], as_index=False).agg(
-        departments=("status", "size"), passed=("status", lambda s: int((s == MET).sum())),
-        failed=("status", lambda s: int((s == BELOW).sum())), unknown=("status", lambda s: int((s == UNKNOWN).sum())),
-        evaluated_wan=("evaluated_wan", "sum"), budget_wan=("kb", "sum"), evaluated_known_wan=("ke", "sum"),
-        gap_wan=("gap_wan", "sum"))
-    g["ratio"] = np.where(g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0),
-                          np.nan)
+        departments=("status", "size"),
+        passed=("status", lambda s: int((s == MET).sum())),
+        failed=("status", lambda s: int((s == BELOW).sum())),
+        unknown=("status", lambda s: int((s == UNKNOWN).sum())),
+        evaluated_wan=("evaluated_wan", "sum"),
+        budget_wan=("kb", "sum"),
+        evaluated_known_wan=("ke", "sum"),
+        gap_wan=("gap_wan", "sum"),
+    )
+    g["ratio"] = np.where(
+        g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0), np.nan
+    )
     return g.sort_values(["region", "budget_year"], ascending=[True, False])
 
 
@@ -152,49 +201,108 @@ def problems_in_view(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
     cutoff = pd.Timestamp(as_of)
     tracked = p["status"].notna()
     done = p["status"].isin(DONE)
-    return p.assign(tracked=tracked, done=done, open=tracked & ~done,
-                    overdue=tracked & ~done & (p["due_date"] < cutoff), batch_level=p["eval_id"].isna(),
-                    days=(cutoff - p["due_date"]).dt.days)
+    return p.assign(
+        tracked=tracked,
+        done=done,
+        open=tracked & ~done,
+        overdue=tracked & ~done & (p["due_date"] < cutoff),
+        batch_level=p["eval_id"].isna(),
+        days=(cutoff - p["due_date"]).dt.days,
+    )
 
 
 def problem_totals(p: pd.DataFrame) -> dict:
-    out = {"problems": len(p), "tracked": int(p["tracked"].sum()), "done": int(p["done"].sum()),
-           "open": int(p["open"].sum()), "overdue": int(p["overdue"].sum()), "batch_level": int(p["batch_level"].sum()),
-           "any_synthetic": bool(p["synthetic"].any())}
+    out = {
+        "problems": len(p),
+        "tracked": int(p["tracked"].sum()),
+        "done": int(p["done"].sum()),
+        "open": int(p["open"].sum()),
+        "overdue": int(p["overdue"].sum()),
+        "batch_level": int(p["batch_level"].sum()),
+        "any_synthetic": bool(p["synthetic"].any()),
+    }
     out["rate"] = out["done"] / out["tracked"] if out["tracked"] else None
     return out
 
 
 def by_category(p: pd.DataFrame) -> pd.DataFrame:
-    g = p.assign(status=p["status"].fillna(NO_FOLLOW_UP)).groupby(["category", "status"]).size() \
-        .rename("problems").reset_index()
+    g = (
+        p.assign(status=p["status"].fillna(NO_FOLLOW_UP))
+        .groupby(["category", "status"])
+        .size()
+        .rename("problems")
+        .reset_index()
+    )
     g["_t"] = g.groupby("category")["problems"].transform("sum")
-    return g.sort_values(["_t", "category", "status"], ascending=[False, True, True])[["category", "status", "problems"]]
+    return g.sort_values(["_t", "category", "status"], ascending=[False, True, True])[
+        ["category", "status", "problems"]
+    ]
 
 
 def by_department(p: pd.DataFrame) -> pd.DataFrame:
-    g = p.assign(department=p["department"].fillna("（整批共性问题）")).groupby(["region", "department"], as_index=False) \
-        .agg(problems=("tracked", "size"), tracked=("tracked", "sum"), done=("done", "sum"), open=("open", "sum"),
-             overdue=("overdue", "sum"), synthetic=("synthetic", "any"))
+    g = (
+        p.assign(department=p["department"].fillna("（整批共性问题）"))
+        .groupby(["region", "department"], as_index=False)
+        .agg(
+            problems=("tracked", "size"),
+            tracked=("tracked", "sum"),
+            done=("done", "sum"),
+            open=("open", "sum"),
+            overdue=("overdue", "sum"),
+            synthetic=("synthetic", "any"),
+        )
+    )
     g["rate"] = g["done"] / g["tracked"].where(g["tracked"] > 0)
-    g = g.sort_values(["overdue", "rate", "problems", "region", "department"],
-                      ascending=[False, True, False, True, True], na_position="last")
+    g = g.sort_values(
+        ["overdue", "rate", "problems", "region", "department"],
+        ascending=[False, True, False, True, True],
+        na_position="last",
+    )
     return g[["region", "department", "problems", "tracked", "done", "open", "overdue", "rate", "synthetic"]]
 
 
 def overdue(p: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     o = p[p["overdue"]].rename(columns={"days": "days_overdue"})
     top = o.sort_values(["days_overdue", "problem_id"], ascending=[False, True]).head(1000)
-    cols = ["problem_id", "eval_id", "region", "eval_year", "department", "project_name", "category", "description",
-            "responsible_unit", "due_date", "status", "days_overdue", "batch_level", "synthetic"]
+    cols = [
+        "problem_id",
+        "eval_id",
+        "region",
+        "eval_year",
+        "department",
+        "project_name",
+        "category",
+        "description",
+        "responsible_unit",
+        "due_date",
+        "status",
+        "days_overdue",
+        "batch_level",
+        "synthetic",
+    ]
     return top[cols], len(o)
 
 
 def batch_level(p: pd.DataFrame) -> pd.DataFrame:
-    b = p[p["batch_level"]].sort_values(["synthetic", "region", "eval_year", "problem_id"],
-                                        ascending=[True, True, False, True]).head(1000)
-    return b[["problem_id", "region", "eval_year", "category", "description", "recommendation", "status", "due_date",
-              "source", "synthetic"]]
+    b = (
+        p[p["batch_level"]]
+        .sort_values(["synthetic", "region", "eval_year", "problem_id"], ascending=[True, True, False, True])
+        .head(1000)
+    )
+    return b[
+        [
+            "problem_id",
+            "region",
+            "eval_year",
+            "category",
+            "description",
+            "recommendation",
+            "status",
+            "due_date",
+            "source",
+            "synthetic",
+        ]
+    ]
 
 
 def grade_distribution(e: pd.DataFrame) -> pd.DataFrame:
@@ -203,27 +311,61 @@ def grade_distribution(e: pd.DataFrame) -> pd.DataFrame:
 
 
 def trend(e: pd.DataFrame) -> pd.DataFrame:
-    return e.assign(top=(e["grade"] == GRADES[0]).astype(float)).groupby("eval_year", as_index=False).agg(
-        evaluations=("eval_id", "size"), amount_wan=("amount_wan", lambda s: s.sum(min_count=1)),
-        avg_score=("score", "mean"), share_excellent=("top", "mean")).sort_values("eval_year")
+    return (
+        e.assign(top=(e["grade"] == GRADES[0]).astype(float))
+        .groupby("eval_year", as_index=False)
+        .agg(
+            evaluations=("eval_id", "size"),
+            amount_wan=("amount_wan", lambda s: s.sum(min_count=1)),
+            avg_score=("score", "mean"),
+            share_excellent=("top", "mean"),
+        )
+        .sort_values("eval_year")
+    )
 
 
 def batches(d: Data, f: Filters) -> pd.DataFrame:
     ev = _amounts(d.evaluations)
     per = ev.groupby(["region", "eval_year"], as_index=False).agg(
-        evaluations=("eval_id", "size"), sum_amount_wan=("amount_wan", lambda s: s.sum(min_count=1)))
+        evaluations=("eval_id", "size"), sum_amount_wan=("amount_wan", lambda s: s.sum(min_count=1))
+    )
     b = d.batches
-    b = b[filter_evaluations(b, Filters(regions=f.regions, years=f.years))].merge(per, on=["region", "eval_year"],
-                                                                                  how="left")
+    b = b[filter_evaluations(b, Filters(regions=f.regions, years=f.years))].merge(
+        per, on=["region", "eval_year"], how="left"
+    )
     b = b.sort_values(["synthetic", "region", "eval_year"], ascending=[True, True, False])
-    return b[["region", "eval_year", "budget_year", "title", "evaluated_total_wan", "evaluations", "sum_amount_wan",
-              "source", "synthetic"]]
+    return b[
+        [
+            "region",
+            "eval_year",
+            "budget_year",
+            "title",
+            "evaluated_total_wan",
+            "evaluations",
+            "sum_amount_wan",
+            "source",
+            "synthetic",
+        ]
+    ]
 
 
 def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
     s = e[e["score"].notna()].groupby(col)["score"]
-    g = pd.DataFrame({"evaluations": s.size(), "min": s.min(), "q1": s.quantile(0.25), "median": s.median(),
-                      "q3": s.quantile(0.75), "max": s.max(), "mean": s.mean()}).rename_axis("grp").reset_index()
+    g = (
+        pd.DataFrame(
+            {
+                "evaluations": s.size(),
+                "min": s.min(),
+                "q1": s.quantile(0.25),
+                "median": s.median(),
+                "q3": s.quantile(0.75),
+                "max": s.max(),
+                "mean": s.mean(),
+            }
+        )
+        .rename_axis("grp")
+        .reset_index()
+    )
     return g.sort_values(["evaluations", "grp"], ascending=[False, True])
 
 
@@ -231,11 +373,27 @@ def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     e = e[e["score"].notna()]
     top = e.sort_values(["score", "eval_id"], ascending=[False, True]).head(settings.RANKED_ROWS.value)
     sc = top["score"]
-    top = top.assign(rank=sc.rank(method="min", ascending=False).astype("int64"),
-                     computed_grade=[grade_for_score(x) for x in sc],
-                     near_edge=np.minimum.reduce([(sc - x).abs() for x in BAND_EDGES]) <= settings.NEAR_EDGE_POINTS.value)
-    cols = ["rank", "eval_id", "region", "eval_year", "department", "project_name", "eval_type", "score", "grade",
-            "computed_grade", "near_edge", "amount_wan", "amount_from_budget", "synthetic"]
+    top = top.assign(
+        rank=sc.rank(method="min", ascending=False).astype("int64"),
+        computed_grade=[grade_for_score(x) for x in sc],
+        near_edge=np.minimum.reduce([(sc - x).abs() for x in BAND_EDGES]) <= settings.NEAR_EDGE_POINTS.value,
+    )
+    cols = [
+        "rank",
+        "eval_id",
+        "region",
+        "eval_year",
+        "department",
+        "project_name",
+        "eval_type",
+        "score",
+        "grade",
+        "computed_grade",
+        "near_edge",
+        "amount_wan",
+        "amount_from_budget",
+        "synthetic",
+    ]
     return top[cols], len(e)
 
 
@@ -251,23 +409,45 @@ def detail(d: Data, s: State, as_of: dt.date) -> dict:
     dims = d.dimension_scores
     dm = dims[dims["eval_id"] == s.eval_id]
     dm = dm.assign(rate=dm["score"] / dm["weight"].where(dm["weight"] > 0)).sort_values(
-        ["weight", "dimension"], ascending=[False, True])[["dimension", "weight", "score", "rate"]]
+        ["weight", "dimension"], ascending=[False, True]
+    )[["dimension", "weight", "score", "rate"]]
     pr = load(d.paths["problems"])
     pm = pr[pr["eval_id"] == s.eval_id].sort_values("problem_id")
     cutoff = pd.Timestamp(as_of)
     late = pm["due_date"] < cutoff
-    pm = pm.assign(overdue=pm["status"].notna() & ~pm["status"].isin(DONE) & late,
-                   days_past_due=(cutoff - pm["due_date"]).dt.days.where(late))
+    pm = pm.assign(
+        overdue=pm["status"].notna() & ~pm["status"].isin(DONE) & late,
+        days_past_due=(cutoff - pm["due_date"]).dt.days.where(late),
+    )
     b = d.batches
     b = b[(b["region"] == r["region"]) & (b["eval_year"] == r["eval_year"])]
     batch = None
     if not b.empty:
         batch = b.iloc[0].to_dict()
-        batch["batch_problems"] = int((pr["eval_id"].isna() & (pr["region"] == r["region"])
-                                       & (pr["eval_year"] == r["eval_year"])).sum())
-    return {"evaluation": r, "dimensions": _pl(dm), "batch": batch,
-            "problems": _pl(pm[["problem_id", "category", "description", "recommendation", "responsible_unit",
-                                "due_date", "status", "closed_date", "overdue", "days_past_due"]])}
+        batch["batch_problems"] = int(
+            (pr["eval_id"].isna() & (pr["region"] == r["region"]) & (pr["eval_year"] == r["eval_year"])).sum()
+        )
+    return {
+        "evaluation": r,
+        "dimensions": _pl(dm),
+        "batch": batch,
+        "problems": _pl(
+            pm[
+                [
+                    "problem_id",
+                    "category",
+                    "description",
+                    "recommendation",
+                    "responsible_unit",
+                    "due_date",
+                    "status",
+                    "closed_date",
+                    "overdue",
+                    "days_past_due",
+                ]
+            ]
+        ),
+    }
 
 
 def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
@@ -287,14 +467,27 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
         top, total = ranked(e)
         dims = d.dimension_scores
         dims = dims[(dims["weight"] > 0) & dims["eval_id"].isin(e["eval_id"])]
-        rates = dims.assign(r=dims["score"] / dims["weight"]).groupby("dimension", as_index=False).agg(
-            evaluations=("r", "size"), avg_weight=("weight", "mean"), rate=("r", "mean")) \
+        rates = (
+            dims.assign(r=dims["score"] / dims["weight"])
+            .groupby("dimension", as_index=False)
+            .agg(evaluations=("r", "size"), avg_weight=("weight", "mean"), rate=("r", "mean"))
             .sort_values(["evaluations", "dimension"], ascending=[False, True])
+        )
         sc = e[e["score"].notna()]
-        hist = sc.assign(bin_start=np.minimum(np.floor(sc["score"]), 99.0)).groupby(["bin_start", "grade"]).size() \
-            .rename("evaluations").reset_index()
-        out |= {"histogram": _pl(hist), "spread_department": _pl(spread(e, "department")),
-                "spread_type": _pl(spread(e, "eval_type")), "dimension_rates": _pl(rates), "ranked": (_pl(top), total)}
+        hist = (
+            sc.assign(bin_start=np.minimum(np.floor(sc["score"]), 99.0))
+            .groupby(["bin_start", "grade"])
+            .size()
+            .rename("evaluations")
+            .reset_index()
+        )
+        out |= {
+            "histogram": _pl(hist),
+            "spread_department": _pl(spread(e, "department")),
+            "spread_type": _pl(spread(e, "eval_type")),
+            "dimension_rates": _pl(rates),
+            "ranked": (_pl(top), total),
+        }
     elif name == "coverage":
         rows = coverage(d, f)
         out |= {"coverage": _pl(rows), "coverage_regions": _pl(coverage_regions(rows))}
@@ -303,8 +496,12 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
         out["problem_totals"] = problem_totals(p)
         if len(p):
             late, total = overdue(p)
-            out |= {"by_category": _pl(by_category(p)), "by_department": _pl(by_department(p)),
-                    "overdue": (_pl(late), total), "batch_level": _pl(batch_level(p))}
+            out |= {
+                "by_category": _pl(by_category(p)),
+                "by_department": _pl(by_department(p)),
+                "overdue": (_pl(late), total),
+                "batch_level": _pl(batch_level(p)),
+            }
     elif name == "detail":
         out |= detail(d, s, as_of)
     return out

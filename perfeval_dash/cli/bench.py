@@ -21,22 +21,39 @@ def cmd_bench(args, store) -> int:
     from perfeval_dash.bench import run
 
     scales = args.scales or ([10_000, 100_000] if args.quick else list(run.DEFAULT_SCALES))
-    results = run.run_all(scales, data_dir=args.bench_data_dir, out=None if args.no_write else args.out,
-                          quick=args.quick, regenerate=args.regenerate, seed=args.seed, json_out=args.json)
+    results = run.run_all(
+        scales,
+        data_dir=args.bench_data_dir,
+        out=None if args.no_write else args.out,
+        quick=args.quick,
+        regenerate=args.regenerate,
+        seed=args.seed,
+        json_out=args.json,
+    )
     return 1 if run.failed(results) else 0
 
 
 def register(sub) -> None:
     """Add the `bench` subcommand."""
     p = sub.add_parser(
-        "bench", help="性能基准：各页面对比“下限”（手写 DuckDB 直查 Parquet）与常见写法（pandas + st.cache_data）",
+        "bench",
+        help="性能基准：各页面对比“下限”（手写 DuckDB 直查 Parquet）与常见写法（pandas + st.cache_data）",
         description="为每个规模生成模拟数据快照（写在 --data-dir，不进仓库），测量每个页面筛选变化后的完整运行时间、"
-                    "页面查询时间与下限之比、与常见 pandas 写法之比（冷/热）、冷启动、服务进程峰值内存和发送到浏览器的字节数；"
-                    "先核对每个页面数字与下限一致再报告时间。结果打印并写入 --out。")
-    p.add_argument("--scales", type=_scales, default=None,
-                   help="评价条数，逗号分隔（默认 10000,100000,1000000；--quick 时默认 10000,100000）")
-    p.add_argument("--data-dir", dest="bench_data_dir", default="bench-data",
-                   help="各规模快照的存放目录（默认 ./bench-data，已在 .gitignore 中）")
+        "页面查询时间与下限之比、与常见 pandas 写法之比（冷/热）、冷启动、服务进程峰值内存和发送到浏览器的字节数；"
+        "先核对每个页面数字与下限一致再报告时间。结果打印并写入 --out。",
+    )
+    p.add_argument(
+        "--scales",
+        type=_scales,
+        default=None,
+        help="评价条数，逗号分隔（默认 10000,100000,1000000；--quick 时默认 10000,100000）",
+    )
+    p.add_argument(
+        "--data-dir",
+        dest="bench_data_dir",
+        default="bench-data",
+        help="各规模快照的存放目录（默认 ./bench-data，已在 .gitignore 中）",
+    )
     p.add_argument("--out", default="docs/benchmarks.md", help="写入结果的 Markdown 文件（只替换其中的生成部分）")
     p.add_argument("--no-write", action="store_true", help="只打印，不写 --out")
     p.add_argument("--quick", action="store_true", help="少量重复，快速检查（数字更不稳定）")

@@ -31,8 +31,10 @@ def cmd_list(args, store: Store) -> int:
     print(f"{'':2}{'snapshot':24} {'as_of':10} {'created_at':25} {'evaluations':>11} {'problems':>8}  made_from")
     for s in snaps:
         mark = "* " if s.id == current else "  "
-        print(f"{mark}{s.id:24} {s.manifest['as_of']:10} {s.created_at:25} {s.row_count('evaluations'):>11} "
-              f"{s.row_count('problems'):>8}  {', '.join(s.made_from)}")
+        print(
+            f"{mark}{s.id:24} {s.manifest['as_of']:10} {s.created_at:25} {s.row_count('evaluations'):>11} "
+            f"{s.row_count('problems'):>8}  {', '.join(s.made_from)}"
+        )
     return 0
 
 
@@ -63,8 +65,10 @@ def cmd_demo(args, store: Store) -> int:
         tables = bundled.combine(bundled.real_tables(), tables)
         made_from.insert(0, "seed.py（真实记录）")
     snap = store.publish(tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current)
-    print(f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
-          f"（模拟数据）{'' if args.no_current else '，已设为当前快照'}")
+    print(
+        f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
+        f"（模拟数据）{'' if args.no_current else '，已设为当前快照'}"
+    )
     return 0
 
 
@@ -83,9 +87,12 @@ def cmd_bundle(args, store: Store) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m perfeval_dash",
-                                     description="perfeval-dash: 预算绩效评价结果数据（快照）管理",
-                                     epilog=EXIT_CODES_HELP, formatter_class=RAW)
+    parser = argparse.ArgumentParser(
+        prog="python -m perfeval_dash",
+        description="perfeval-dash: 预算绩效评价结果数据（快照）管理",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=RAW,
+    )
     parser.add_argument("--data-dir", help="数据目录（默认 $PERFEVAL_DATA_DIR，否则仓库内 data/）")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -100,8 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("snapshot", nargs="?", help="快照编号（默认当前快照）")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照", epilog=EXIT_CODES_HELP,
-                       formatter_class=RAW)
+    p = sub.add_parser("demo", help="生成模拟演示数据并发布为新快照", epilog=EXIT_CODES_HELP, formatter_class=RAW)
     p.add_argument("--seed", type=int, default=settings.DEMO_SEED.value, help="随机种子（相同种子得到相同数据）")
     p.add_argument("--evaluations", type=int, default=300, help="评价条数（可到数百万）")
     p.add_argument("--as-of", type=_date, default=settings.DEMO_AS_OF.value, help="数据截至日期 YYYY-MM-DD")
@@ -109,13 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-current", action="store_true", help="发布但不设为当前快照")
     p.set_defaults(func=cmd_demo, writes=True)
 
-    p = sub.add_parser("use", help="把某个已发布快照设为当前快照", epilog=EXIT_CODES_HELP,
-                       formatter_class=RAW)
+    p = sub.add_parser("use", help="把某个已发布快照设为当前快照", epilog=EXIT_CODES_HELP, formatter_class=RAW)
     p.add_argument("snapshot", help="快照编号")
     p.set_defaults(func=cmd_use, writes=True)
 
-    p = sub.add_parser("bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）", epilog=EXIT_CODES_HELP,
-                       formatter_class=RAW)
+    p = sub.add_parser(
+        "bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）", epilog=EXIT_CODES_HELP, formatter_class=RAW
+    )
     p.set_defaults(func=cmd_bundle, writes=True)
 
     importing.register(sub)

@@ -9,11 +9,11 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from perfeval_dash.cli.exits import EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE
+from perfeval_dash.cli.exits import EXIT_ERRORS, EXIT_OK, EXIT_REFUSED
 from perfeval_dash.ingest import importer, parsing, template
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table
-from perfeval_dash.store import Store
 from perfeval_dash.ingest.reader import MAX_FILE_BYTES
+from perfeval_dash.store import Store
 
 
 def _scope(text: str) -> tuple[str, int]:
@@ -58,8 +58,9 @@ def cmd_import(args, store: Store) -> int:
     if path.stat().st_size > MAX_FILE_BYTES:
         print(f"错误：{path.name}：文件过大（上限 {MAX_FILE_BYTES // 1048576} MB），请拆分后分批导入", file=sys.stderr)
         return EXIT_REFUSED
-    result = importer.load_import(store, path.read_bytes(), path.name, scopes=args.replace_region_year,
-                                  table=args.table)
+    result = importer.load_import(
+        store, path.read_bytes(), path.name, scopes=args.replace_region_year, table=args.table
+    )
     for f in sorted(result.findings, key=lambda f: f.severity != "error"):
         print(str(f), file=sys.stderr)
     if result.refused:
@@ -76,8 +77,10 @@ def cmd_import(args, store: Store) -> int:
         print(f"试运行：校验通过（{len(result.warnings)} 个警告），未发布。")
         return EXIT_OK
     snap = importer.publish_import(store, result, args.as_of)
-    print(f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
-          f"问题 {snap.row_count('problems')} 个），已设为当前快照。")
+    print(
+        f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
+        f"问题 {snap.row_count('problems')} 个），已设为当前快照。"
+    )
     return EXIT_OK
 
 
@@ -99,23 +102,34 @@ def cmd_template(args, store: Store) -> int:
 def register(sub) -> None:
     """Add the `import` and `template` subcommands to the CLI's subparsers."""
     p = sub.add_parser(
-        "import", help="导入 Excel 模板或单表 CSV：校验、预览变更，无错误时发布为新快照",
+        "import",
+        help="导入 Excel 模板或单表 CSV：校验、预览变更，无错误时发布为新快照",
         description="读取填好的导入模板（.xlsx）或单张表的 CSV，列出全部问题（工作表、行号、列名、值），"
-                    "显示与当前快照相比的新增/修改/未变行数；没有错误时发布为新快照（原有快照不变）。"
-                    "退出码：0 已发布（或试运行通过），1 数据有错误未发布，2 文件无法读取，"
-                    "3 存储错误（磁盘空间不足、没有写入权限等），未发布，当前快照和已有快照保持不变。",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "显示与当前快照相比的新增/修改/未变行数；没有错误时发布为新快照（原有快照不变）。"
+        "退出码：0 已发布（或试运行通过），1 数据有错误未发布，2 文件无法读取，"
+        "3 存储错误（磁盘空间不足、没有写入权限等），未发布，当前快照和已有快照保持不变。",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("file", metavar="FILE", help=".xlsx 导入模板，或单张表的 .csv（表头用中文列名或英文字段名）")
     p.add_argument("--dry-run", action="store_true", help="只校验并预览变更，不发布")
-    p.add_argument("--replace-region-year", action="append", type=_scope, default=[], metavar="地区:评价年度",
-                   help="整体替换：先删除该地区该评价年度的全部现有数据再导入（可重复给出）；默认为合并更新")
+    p.add_argument(
+        "--replace-region-year",
+        action="append",
+        type=_scope,
+        default=[],
+        metavar="地区:评价年度",
+        help="整体替换：先删除该地区该评价年度的全部现有数据再导入（可重复给出）；默认为合并更新",
+    )
     p.add_argument("--as-of", type=_date, default=dt.date.today(), help="新快照的数据截至日期（默认今天）")
-    p.add_argument("--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断")
+    p.add_argument(
+        "--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断"
+    )
     p.add_argument("--show-changes", type=int, default=50, metavar="N", help="每张表最多列出 N 个修改的值（默认 50）")
     p.set_defaults(func=cmd_import, writes=True)
 
-    p = sub.add_parser("template", help="生成导入模板（.xlsx）",
-                       description="写出带「说明」工作表、下拉选项和冻结表头的导入模板。")
+    p = sub.add_parser(
+        "template", help="生成导入模板（.xlsx）", description="写出带「说明」工作表、下拉选项和冻结表头的导入模板。"
+    )
     p.add_argument("out", metavar="OUT.xlsx", help="输出文件路径")
     p.add_argument("--with-data", action="store_true", help="填入当前快照的全部数据（可修改后重新导入）")
     p.set_defaults(func=cmd_template)

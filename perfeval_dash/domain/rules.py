@@ -13,8 +13,18 @@ from dataclasses import dataclass
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.domain.vocab import (BELOW, DONE_STATUSES, EXCELLENT, FAIR, GOOD, MET, OPEN_STATUSES, POOR, STATUSES,
-                                        UNKNOWN)
+from perfeval_dash.domain.vocab import (
+    BELOW,
+    DONE_STATUSES,
+    EXCELLENT,
+    FAIR,
+    GOOD,
+    MET,
+    OPEN_STATUSES,
+    POOR,
+    STATUSES,
+    UNKNOWN,
+)
 
 
 # ---- grade bands ---------------------------------------------------------------------------------
@@ -136,8 +146,10 @@ def coverage_ratio_sql(evaluated: str, budget: str, whole: str) -> str:
 
 def coverage_verdict_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:
     """SQL: 达标 / 未达标 / 未知 under the coverage rule."""
-    return (f"CASE WHEN {whole} THEN '{MET}' WHEN {budget} IS NULL OR {budget} <= 0 THEN '{UNKNOWN}' "
-            f"WHEN {evaluated} / {budget} >= {threshold} THEN '{MET}' ELSE '{BELOW}' END")
+    return (
+        f"CASE WHEN {whole} THEN '{MET}' WHEN {budget} IS NULL OR {budget} <= 0 THEN '{UNKNOWN}' "
+        f"WHEN {evaluated} / {budget} >= {threshold} THEN '{MET}' ELSE '{BELOW}' END"
+    )
 
 
 def coverage_gap_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:

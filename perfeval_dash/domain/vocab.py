@@ -27,10 +27,25 @@ MET, BELOW, UNKNOWN = VERDICTS
 
 # Written forms accepted on import (written form -> vocabulary word); the words themselves are accepted too.
 GRADE_WORDS: dict[str, str] = {g: g for g in GRADES} | {
-    "优秀": EXCELLENT, "良好": GOOD, "中等": FAIR, "一般": FAIR, "较差": POOR}
+    "优秀": EXCELLENT,
+    "良好": GOOD,
+    "中等": FAIR,
+    "一般": FAIR,
+    "较差": POOR,
+}
 STATUS_WORDS: dict[str, str] = {s: s for s in STATUSES} | {
-    "未开始": NOT_STARTED, "正在整改": IN_PROGRESS, "部分整改": IN_PROGRESS, "整改完成": RECTIFIED,
-    "已完成整改": RECTIFIED, "已完成": RECTIFIED, "销号": CLOSED}
+    "未开始": NOT_STARTED,
+    "正在整改": IN_PROGRESS,
+    "部分整改": IN_PROGRESS,
+    "整改完成": RECTIFIED,
+    "已完成整改": RECTIFIED,
+    "已完成": RECTIFIED,
+    "销号": CLOSED,
+}
 EVAL_TYPE_WORDS: dict[str, str] = {t: t for t in EVAL_TYPES} | {
-    "项目支出": PROJECT, "项目支出绩效评价": PROJECT, "部门整体支出": WHOLE_DEPARTMENT,
-    "部门整体支出绩效评价": WHOLE_DEPARTMENT, "政策评价": POLICY}
+    "项目支出": PROJECT,
+    "项目支出绩效评价": PROJECT,
+    "部门整体支出": WHOLE_DEPARTMENT,
+    "部门整体支出绩效评价": WHOLE_DEPARTMENT,
+    "政策评价": POLICY,
+}

@@ -1,1 +1,1 @@
-"""The ingest room: reading uploaded workbooks and CSV, parsing cells, resolving rows, merging, diffing, the template."""
+"""The ingest room: reading uploads (xlsx, CSV), parsing cells, resolving rows, merging, diffing, the template."""

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from perfeval_dash.store import schema
 from perfeval_dash.ingest.layout import header_of
+from perfeval_dash.store import schema
 
 ROW = "_row"  # Excel row of an imported row; null for rows kept from the current snapshot
 EMPTY = "（空）"
@@ -37,8 +37,9 @@ def scope_budget_years(tables: list[dict[str, pl.DataFrame]], scopes: list[Scope
     return sorted(pairs)
 
 
-def removed_by_scopes(current: dict[str, pl.DataFrame], present: list[str], scopes: list[Scope],
-                      budget_scopes: list[Scope]) -> dict[str, pl.DataFrame]:
+def removed_by_scopes(
+    current: dict[str, pl.DataFrame], present: list[str], scopes: list[Scope], budget_scopes: list[Scope]
+) -> dict[str, pl.DataFrame]:
     """Per table, the current rows that replace mode deletes (only tables the import holds)."""
     out = {}
     scoped_ids = current["evaluations"].filter(_in_scopes(current["evaluations"], scopes))["eval_id"]
@@ -54,8 +55,9 @@ def removed_by_scopes(current: dict[str, pl.DataFrame], present: list[str], scop
     return out
 
 
-def merge(current: dict[str, pl.DataFrame], imported: dict[str, pl.DataFrame], scopes: list[Scope] = ()) \
-        -> dict[str, pl.DataFrame]:
+def merge(
+    current: dict[str, pl.DataFrame], imported: dict[str, pl.DataFrame], scopes: list[Scope] = ()
+) -> dict[str, pl.DataFrame]:
     """Current tables with imported rows upserted by key (after deleting the scopes' rows); ROW marks imports."""
     scopes = list(scopes)
     budget_scopes = scope_budget_years([current, imported], scopes)
@@ -67,11 +69,13 @@ def merge(current: dict[str, pl.DataFrame], imported: dict[str, pl.DataFrame], s
             out[name] = cur
             continue
         if name in removed and removed[name].height:
-            cur = cur.join(removed[name].select(table.key), on=list(table.key), how="anti", nulls_equal=True,
-                           maintain_order="left")
+            cur = cur.join(
+                removed[name].select(table.key), on=list(table.key), how="anti", nulls_equal=True, maintain_order="left"
+            )
         new = _with_row(name, imported[name])
-        kept = cur.join(new.select(table.key).unique(), on=list(table.key), how="anti", nulls_equal=True,
-                        maintain_order="left")
+        kept = cur.join(
+            new.select(table.key).unique(), on=list(table.key), how="anti", nulls_equal=True, maintain_order="left"
+        )
         out[name] = pl.concat([kept, new])
     return out
 
@@ -95,8 +99,12 @@ class TableChanges:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"新增": self.added.height, "修改": self.changed_keys.height, "未变": self.unchanged,
-                "删除": self.removed.height}
+        return {
+            "新增": self.added.height,
+            "修改": self.changed_keys.height,
+            "未变": self.unchanged,
+            "删除": self.removed.height,
+        }
 
 
 def _display(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -114,8 +122,7 @@ def _differs(a: pl.Expr, b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def key_label(name: str, df: pl.DataFrame) -> pl.Expr:
     """A readable key for a row: its key values joined with ' / '."""
-    return pl.concat_str([pl.col(k).cast(pl.String).fill_null(EMPTY) for k in schema.TABLES[name].key],
-                         separator=" / ")
+    return pl.concat_str([pl.col(k).cast(pl.String).fill_null(EMPTY) for k in schema.TABLES[name].key], separator=" / ")
 
 
 def diff_table(name: str, old: pl.DataFrame, new: pl.DataFrame) -> TableChanges:
@@ -129,23 +136,36 @@ def diff_table(name: str, old: pl.DataFrame, new: pl.DataFrame) -> TableChanges:
     others = [c for c in table.columns if c.name not in key]
     flags = [_differs(pl.col(c.name), pl.col(f"{c.name}__old"), both.schema[c.name]).alias(c.name) for c in others]
     flagged = both.with_columns(key_label(name, both).alias("键")).with_columns(
-        [f.alias(f"{c.name}__chg") for f, c in zip(flags, others)])
+        [f.alias(f"{c.name}__chg") for f, c in zip(flags, others)]
+    )
     any_change = pl.any_horizontal([pl.col(f"{c.name}__chg") for c in others]) if others else pl.lit(False)
     changed = flagged.filter(any_change)
-    parts = [changed.filter(pl.col(f"{c.name}__chg")).select(
-        pl.col("键"), pl.lit(header_of(name, c.name)).alias("列"), pl.lit(c.name).alias("column"),
-        _display(pl.col(f"{c.name}__old"), both.schema[c.name]).alias("原值"),
-        _display(pl.col(c.name), both.schema[c.name]).alias("新值")) for c in others]
-    values = pl.concat(parts) if parts else pl.DataFrame(schema={"键": pl.String, "列": pl.String,
-                                                                 "column": pl.String, "原值": pl.String,
-                                                                 "新值": pl.String})
+    parts = [
+        changed.filter(pl.col(f"{c.name}__chg")).select(
+            pl.col("键"),
+            pl.lit(header_of(name, c.name)).alias("列"),
+            pl.lit(c.name).alias("column"),
+            _display(pl.col(f"{c.name}__old"), both.schema[c.name]).alias("原值"),
+            _display(pl.col(c.name), both.schema[c.name]).alias("新值"),
+        )
+        for c in others
+    ]
+    values = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(
+            schema={"键": pl.String, "列": pl.String, "column": pl.String, "原值": pl.String, "新值": pl.String}
+        )
+    )
     return TableChanges(name, added, removed, changed.select(key), both.height - changed.height, values)
 
 
 def diff_tables(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> dict[str, TableChanges]:
     """diff_table for every table of the contract."""
-    return {name: diff_table(name, old.get(name, schema.empty_table(name)), new.get(name, schema.empty_table(name)))
-            for name in schema.TABLES}
+    return {
+        name: diff_table(name, old.get(name, schema.empty_table(name)), new.get(name, schema.empty_table(name)))
+        for name in schema.TABLES
+    }
 
 
 def counts_frame(changes: dict[str, TableChanges]) -> pl.DataFrame:
@@ -176,18 +196,34 @@ def compare(old: dict[str, pl.DataFrame], new: dict[str, pl.DataFrame]) -> Snaps
     """Evaluations added / removed / changed (score, grade flagged); problems whose status or deadline changed."""
     tables = diff_tables(old, new)
     ev = tables["evaluations"]
-    names = (pl.concat([schema.conform("evaluations", new["evaluations"]),
-                        schema.conform("evaluations", old["evaluations"])])
-             .unique(subset=["eval_id"], keep="first", maintain_order=True)
-             .select(pl.col("eval_id").alias("键"), pl.col("project_name").alias("项目名称")))
-    ev_changes = (ev.values.join(names, on="键", how="left", maintain_order="left")
-                  .select(pl.col("键").alias("评价编号"), "项目名称", "列", "原值", "新值",
-                          pl.col("column").is_in(["score", "grade"]).alias("得分或等级变化")))
+    names = (
+        pl.concat(
+            [schema.conform("evaluations", new["evaluations"]), schema.conform("evaluations", old["evaluations"])]
+        )
+        .unique(subset=["eval_id"], keep="first", maintain_order=True)
+        .select(pl.col("eval_id").alias("键"), pl.col("project_name").alias("项目名称"))
+    )
+    ev_changes = ev.values.join(names, on="键", how="left", maintain_order="left").select(
+        pl.col("键").alias("评价编号"),
+        "项目名称",
+        "列",
+        "原值",
+        "新值",
+        pl.col("column").is_in(["score", "grade"]).alias("得分或等级变化"),
+    )
     pr = tables["problems"]
-    desc = schema.conform("problems", new["problems"]).select(pl.col("problem_id").alias("键"),
-                                                               pl.col("description").alias("问题描述"))
-    pr_changes = (pr.values.filter(pl.col("column").is_in(["status", "due_date"]))
-                  .join(desc, on="键", how="left", maintain_order="left")
-                  .select(pl.col("键").alias("问题编号"), "问题描述", "列", "原值", "新值"))
-    return SnapshotComparison(tables, _chinese("evaluations", ev.added, _EV_SHOWN),
-                              _chinese("evaluations", ev.removed, _EV_SHOWN), ev_changes, pr_changes)
+    desc = schema.conform("problems", new["problems"]).select(
+        pl.col("problem_id").alias("键"), pl.col("description").alias("问题描述")
+    )
+    pr_changes = (
+        pr.values.filter(pl.col("column").is_in(["status", "due_date"]))
+        .join(desc, on="键", how="left", maintain_order="left")
+        .select(pl.col("键").alias("问题编号"), "问题描述", "列", "原值", "新值")
+    )
+    return SnapshotComparison(
+        tables,
+        _chinese("evaluations", ev.added, _EV_SHOWN),
+        _chinese("evaluations", ev.removed, _EV_SHOWN),
+        ev_changes,
+        pr_changes,
+    )

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from perfeval_dash.store import schema
 from perfeval_dash.ingest.changes import ROW, Scope, TableChanges, diff_tables, merge, strip_rows
-from perfeval_dash.ingest.rows import NATURAL, Conversion, Resolver, SheetParser, frame
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
-from perfeval_dash.store import Snapshot, Store, StoreError
-from perfeval_dash.ingest.reader import FileRefused, ImportFinding, RawFile, RawSheet, read_file
+from perfeval_dash.ingest.reader import FileRefused, RawFile, RawSheet, cell_finding, read_file
+from perfeval_dash.ingest.rows import NATURAL, Conversion, Resolver, SheetParser, frame
+from perfeval_dash.store import Snapshot, Store, StoreError, schema
+from perfeval_dash.store.schema import Finding
 
-__all__ = ["ImportFinding", "ImportResult", "Conversion", "read_import", "load_import", "publish_import"]
+__all__ = ["Finding", "ImportResult", "Conversion", "read_import", "load_import", "publish_import"]
 EXISTING = "现有数据"
 
 
@@ -23,7 +23,7 @@ class ImportResult:
     """Everything an import found and would do: findings, the imported rows, the merged tables and the changes."""
 
     file: str
-    findings: list[ImportFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # imported rows, converted; ROW = Excel row
     conversions: list[Conversion] = field(default_factory=list)
     merged: dict[str, pl.DataFrame] | None = None
@@ -33,11 +33,11 @@ class ImportResult:
     refused: bool = False
 
     @property
-    def errors(self) -> list[ImportFinding]:
+    def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[ImportFinding]:
+    def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity != "error"]
 
     @property
@@ -52,34 +52,63 @@ def _raw_findings(raw: RawFile, out: ImportResult) -> dict[str, RawSheet]:
     for sheet in raw.sheets:
         if sheet.table is None:
             if sheet.rows or sheet.headers:
-                out.findings.append(ImportFinding(raw.name, sheet.name, None, None, None,
-                                                  "未知工作表，已忽略；工作表名应为 "
-                                                  + " / ".join(display_table(t) for t in TABLE_ORDER), "warning"))
+                out.findings.append(
+                    cell_finding(
+                        raw.name,
+                        sheet.name,
+                        None,
+                        None,
+                        None,
+                        "未知工作表，已忽略；工作表名应为 " + " / ".join(display_table(t) for t in TABLE_ORDER),
+                        "warning",
+                    )
+                )
         elif sheet.table in by_table:
-            out.findings.append(ImportFinding(raw.name, sheet.name, None, None, None,
-                                              f"与工作表「{by_table[sheet.table].name}」是同一张表，请合并为一个工作表"))
+            out.findings.append(
+                cell_finding(
+                    raw.name,
+                    sheet.name,
+                    None,
+                    None,
+                    None,
+                    f"与工作表「{by_table[sheet.table].name}」是同一张表，请合并为一个工作表",
+                )
+            )
         else:
             by_table[sheet.table] = sheet
     if raw.kind == "xlsx":
         if not any(s.rows or s.headers for s in raw.sheets):
-            raise FileRefused(ImportFinding(raw.name, None, None, None, None, "工作簿是空的：没有任何内容"))
+            raise FileRefused(cell_finding(raw.name, None, None, None, None, "工作簿是空的：没有任何内容"))
         for t in TABLE_ORDER:
             if t not in by_table:
-                out.findings.append(ImportFinding(raw.name, display_table(t), None, None, None,
-                                                  f"缺少工作表「{display_table(t)}」（请使用模板；不需要的表留空即可，"
-                                                  "不要删除或改名）"))
+                out.findings.append(
+                    cell_finding(
+                        raw.name,
+                        display_table(t),
+                        None,
+                        None,
+                        None,
+                        f"缺少工作表「{display_table(t)}」（请使用模板；不需要的表留空即可，不要删除或改名）",
+                    )
+                )
     if by_table and not any(s.rows for s in by_table.values()):
-        out.findings.append(ImportFinding(raw.name, None, None, None, None,
-                                          "文件中没有任何数据行（只有表头）"))
+        out.findings.append(cell_finding(raw.name, None, None, None, None, "文件中没有任何数据行（只有表头）"))
     return by_table
 
 
-def read_import(data: bytes, filename: str, current: dict[str, pl.DataFrame] | None = None,
-                scopes: list[Scope] | tuple = (), table: str | None = None, base_id: str | None = None) -> ImportResult:
+def read_import(
+    data: bytes,
+    filename: str,
+    current: dict[str, pl.DataFrame] | None = None,
+    scopes: list[Scope] | tuple = (),
+    table: str | None = None,
+    base_id: str | None = None,
+) -> ImportResult:
     """Read a file, check every cell and row, and merge it into `current` (empty when None); nothing is written."""
     out = ImportResult(filename, scopes=tuple((r, int(y)) for r, y in scopes), base_id=base_id)
-    current = {n: schema.conform(n, current[n]) if current and n in current else schema.empty_table(n)
-               for n in schema.TABLES}
+    current = {
+        n: schema.conform(n, current[n]) if current and n in current else schema.empty_table(n) for n in schema.TABLES
+    }
     try:
         raw = read_file(data, filename, table)
         out.file = raw.name
@@ -89,8 +118,8 @@ def read_import(data: bytes, filename: str, current: dict[str, pl.DataFrame] | N
         out.findings.append(exc.finding)
         out.refused = True
         return out
-    rows = {t: SheetParser(s, raw.name, out).rows() for t, s in sheets.items()}
-    res = Resolver(out, current, {t: s.name for t, s in sheets.items()})
+    rows = {t: SheetParser(s, raw.name, out.findings, out.conversions).rows() for t, s in sheets.items()}
+    res = Resolver(raw.name, out.findings, current, {t: s.name for t, s in sheets.items()})
     for row in (r for t in rows.values() for r in t):
         row["source"] = row.get("source") or raw.name
         row["synthetic"] = bool(row.get("synthetic"))
@@ -101,8 +130,11 @@ def read_import(data: bytes, filename: str, current: dict[str, pl.DataFrame] | N
     if _structural(out, sheets):  # a missing sheet or column: cross-table checks would only repeat it
         out.tables = {t: _imported(t, r) for t, r in rows.items()}
         return out
-    draft = merge(current, {"evaluations": frame("evaluations", rows["evaluations"])}, out.scopes) \
-        if "evaluations" in rows else current
+    draft = (
+        merge(current, {"evaluations": frame("evaluations", rows["evaluations"])}, out.scopes)
+        if "evaluations" in rows
+        else current
+    )
     res.lookup(draft["evaluations"])
     if "dimension_scores" in rows:
         res.dimension_scores(rows["dimension_scores"])
@@ -138,10 +170,18 @@ def _natural_duplicates(out: ImportResult, sheet: RawSheet | None) -> None:
     existing = dup.filter(pl.col(ROW).is_null()).select(*NATURAL, pl.col("eval_id").alias("other"))
     clash = dup.filter(pl.col(ROW).is_not_null()).join(existing, on=list(NATURAL), how="inner")
     for r in clash.unique(subset=[ROW], keep="first", maintain_order=True).iter_rows(named=True):
-        out.findings.append(ImportFinding(out.file, sheet.name, r[ROW], header_of("evaluations", "project_name"),
-                                          r["project_name"],
-                                          f"现有数据中评价「{r['other']}」的 地区、评价年度、项目名称 与本行相同但编号不同；"
-                                          f"若是同一评价，请把评价编号改为「{r['other']}」或留空", "warning"))
+        out.findings.append(
+            cell_finding(
+                out.file,
+                sheet.name,
+                r[ROW],
+                header_of("evaluations", "project_name"),
+                r["project_name"],
+                f"现有数据中评价「{r['other']}」的 地区、评价年度、项目名称 与本行相同但编号不同；"
+                f"若是同一评价，请把评价编号改为「{r['other']}」或留空",
+                "warning",
+            )
+        )
 
 
 def _contract_findings(out: ImportResult, sheets: dict[str, str]) -> None:
@@ -159,9 +199,16 @@ def _contract_findings(out: ImportResult, sheets: dict[str, str]) -> None:
                 continue
             key = " / ".join(str(merged[k][f.row - 1]) for k in schema.TABLES[f.table].key)
             hint = "（整体替换删除了它所指的记录；请在文件中一并提供，或改用合并更新）" if out.scopes else ""
-            out.findings.append(ImportFinding(out.file, None, None, header, f.value,
-                                              f"{EXISTING}「{display_table(f.table)}」中的记录「{key}」："
-                                              f"{f.message}{hint}"))
+            out.findings.append(
+                cell_finding(
+                    out.file,
+                    None,
+                    None,
+                    header,
+                    f.value,
+                    f"{EXISTING}「{display_table(f.table)}」中的记录「{key}」：{f.message}{hint}",
+                )
+            )
             continue
         sheet = sheets.get(f.table, display_table(f.table))
         if (sheet, excel_row, header) in seen or (f.row is None and (sheet, None) in seen_rows):
@@ -171,20 +218,33 @@ def _contract_findings(out: ImportResult, sheets: dict[str, str]) -> None:
         message = f.message
         if "batches" in message:
             message += "；请在「评价批次」工作表为该地区、评价年度添加一行（报告标题必填）"
-        out.findings.append(ImportFinding(out.file, sheet, excel_row, header, f.value, message, f.severity))
+        out.findings.append(cell_finding(out.file, sheet, excel_row, header, f.value, message, f.severity))
 
 
 def _scope_findings(out: ImportResult, current: dict[str, pl.DataFrame]) -> None:
     for region, year in out.scopes:
-        hits = sum(df.filter((pl.col("region") == region) & (pl.col("eval_year") == year)).height
-                   for t in ("evaluations", "batches") for df in (current[t], out.tables.get(t, current[t].clear())))
+        hits = sum(
+            df.filter((pl.col("region") == region) & (pl.col("eval_year") == year)).height
+            for t in ("evaluations", "batches")
+            for df in (current[t], out.tables.get(t, current[t].clear()))
+        )
         if not hits:
-            out.findings.append(ImportFinding(out.file, None, None, None, f"{region} {year}",
-                                              "整体替换的地区、评价年度在现有数据和本文件中都没有记录", "warning"))
+            out.findings.append(
+                cell_finding(
+                    out.file,
+                    None,
+                    None,
+                    None,
+                    f"{region} {year}",
+                    "整体替换的地区、评价年度在现有数据和本文件中都没有记录",
+                    "warning",
+                )
+            )
 
 
-def load_import(store: Store, data: bytes, filename: str, scopes: list[Scope] | tuple = (),
-                table: str | None = None) -> ImportResult:
+def load_import(
+    store: Store, data: bytes, filename: str, scopes: list[Scope] | tuple = (), table: str | None = None
+) -> ImportResult:
     """read_import against the store's current snapshot (or nothing when none is published)."""
     base_id = store.current_id()
     current = store.open(base_id).read_tables() if base_id else None
@@ -199,5 +259,9 @@ def publish_import(store: Store, result: ImportResult, as_of: dt.date, note: str
         raise StoreError("预览之后数据已被更新（当前快照已变），请重新上传并预览后再发布")
     made_from = store.open(result.base_id).made_from if result.base_id else []
     mode = "整体替换 " + "、".join(f"{r}{y}" for r, y in result.scopes) if result.scopes else "合并更新"
-    return store.publish(strip_rows(result.merged), as_of=as_of, made_from=[*made_from, result.file],
-                         note=note or f"导入 {result.file}（{mode}，基于快照 {result.base_id or '无'}）")
+    return store.publish(
+        strip_rows(result.merged),
+        as_of=as_of,
+        made_from=[*made_from, result.file],
+        note=note or f"导入 {result.file}（{mode}，基于快照 {result.base_id or '无'}）",
+    )

@@ -18,12 +18,21 @@ TABLE_ORDER = ("evaluations", "dimension_scores", "problems", "dept_budgets", "b
 
 # Columns that are not in the contract: they let a row name its evaluation by (地区, 评价年度, 项目名称)
 # instead of by 评价编号. Their names double as the English headers accepted in CSV files.
-_LINK_REGION = Column("region", pl.String, "地区", "所属评价的地区（不填评价编号时，与评价年度、项目名称一起指明评价）",
-                      example="特克斯县")
+_LINK_REGION = Column(
+    "region",
+    pl.String,
+    "地区",
+    "所属评价的地区（不填评价编号时，与评价年度、项目名称一起指明评价）",
+    example="特克斯县",
+)
 _LINK_YEAR = Column("eval_year", pl.Int32, "评价年度", "所属评价的评价年度（不填评价编号时使用）", example="2024")
-_LINK_PROJECT = Column("project_name", pl.String, "项目名称",
-                       "所属评价的项目名称（不填评价编号时，与地区、评价年度一起指明评价）",
-                       example="2024年基层民政工作经办能力项目")
+_LINK_PROJECT = Column(
+    "project_name",
+    pl.String,
+    "项目名称",
+    "所属评价的项目名称（不填评价编号时，与地区、评价年度一起指明评价）",
+    example="2024年基层民政工作经办能力项目",
+)
 _LINKS: dict[str, tuple[tuple[str, tuple[Column, ...]], ...]] = {
     # table -> (insert after column, link columns)
     "dimension_scores": (("eval_id", (_LINK_REGION, _LINK_YEAR, _LINK_PROJECT)),),
@@ -101,9 +110,15 @@ def _kind(col: Column) -> str:
 
 
 PARSERS = {
-    "text": parsing.parse_text, "year": parsing.parse_year, "amount": parsing.parse_amount,
-    "score": parsing.parse_score, "date": parsing.parse_date, "bool": parsing.parse_bool,
-    "grade": parsing.parse_grade, "status": parsing.parse_status, "eval_type": parsing.parse_eval_type,
+    "text": parsing.parse_text,
+    "year": parsing.parse_year,
+    "amount": parsing.parse_amount,
+    "score": parsing.parse_score,
+    "date": parsing.parse_date,
+    "bool": parsing.parse_bool,
+    "grade": parsing.parse_grade,
+    "status": parsing.parse_status,
+    "eval_type": parsing.parse_eval_type,
 }
 
 

@@ -8,7 +8,6 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from perfeval_dash.domain import vocab
 from perfeval_dash.domain.vocab import EVAL_TYPE_WORDS, EVAL_TYPES, GRADE_WORDS, GRADES, STATUS_WORDS, STATUSES
 
 
@@ -20,11 +19,26 @@ class ParseError(ValueError):
         super().__init__(reason)
 
 
-BOOL_WORDS: dict[str, bool] = {"是": True, "否": False, "true": True, "false": False, "1": True, "0": False,
-                               "y": True, "n": False, "yes": True, "no": False}
+BOOL_WORDS: dict[str, bool] = {
+    "是": True,
+    "否": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+    "yes": True,
+    "no": False,
+}
 # unit written after an amount -> factor to 万元 (as a Decimal, so 0.4亿元 is exactly 4000)
-AMOUNT_UNITS: dict[str, Decimal] = {"亿元": Decimal(10000), "亿": Decimal(10000), "万元": Decimal(1),
-                                    "万": Decimal(1), "元": Decimal("0.0001")}
+AMOUNT_UNITS: dict[str, Decimal] = {
+    "亿元": Decimal(10000),
+    "亿": Decimal(10000),
+    "万元": Decimal(1),
+    "万": Decimal(1),
+    "元": Decimal("0.0001"),
+}
 _CURRENCY = ("¥", "RMB", "CNY", "人民币")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 _YMD = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T]0{1,2}:00(?::00(?:\.0+)?)?)?$")

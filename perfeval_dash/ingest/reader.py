@@ -13,6 +13,7 @@ import openpyxl
 
 from perfeval_dash.ingest import xlsx_scan
 from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, display_table, fields, match_field, table_for_sheet
+from perfeval_dash.store.schema import Finding
 
 # Limits on what is read, so that a small crafted file cannot keep the server busy for minutes (openpyxl reads
 # about 150,000 cells or 70,000 shared strings a second here). A real import has at most tens of thousands of rows
@@ -33,40 +34,23 @@ _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # how the file format spells a character, e.g. _x000D_ for CR
 
 
-@dataclass(frozen=True)
-class ImportFinding:
-    """One problem in an imported file: file, sheet, row as Excel shows it, column header, value, message."""
-
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: object
-    message: str
-    severity: str = "error"  # "error" blocks publishing, "warning" does not
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.sheet:
-            where.append(f"工作表「{self.sheet}」")
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.column:
-            where.append(f"列「{self.column}」")
-        value = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
-        return f"{'错误' if self.severity == 'error' else '警告'}：{' '.join(where)}{value}：{self.message}"
-
-    def as_row(self) -> dict:
-        """A dict with Chinese keys for tables in the UI."""
-        return {"级别": "错误" if self.severity == "error" else "警告", "文件": self.file, "工作表": self.sheet or "",
-                "行": self.row, "列": self.column or "", "值": "" if self.value is None else str(self.value),
-                "说明": self.message}
+def cell_finding(
+    file: str,
+    sheet: str | None,
+    row: int | None,
+    column: str | None,
+    value: object,
+    message: str,
+    severity: str = "error",
+) -> Finding:
+    """A finding in an imported file: file, sheet, row as Excel shows it, column header, value, message."""
+    return Finding(None, row, column, value, message, severity, file=file, sheet=sheet)
 
 
 class FileRefused(Exception):
     """The file as a whole cannot be read; `finding` says why, in Chinese."""
 
-    def __init__(self, finding: ImportFinding):
+    def __init__(self, finding: Finding):
         self.finding = finding
         super().__init__(str(finding))
 
@@ -90,19 +74,20 @@ class RawFile:
     name: str
     kind: str  # "xlsx" or "csv"
     sheets: list[RawSheet]
-    findings: list[ImportFinding]
+    findings: list[Finding]
 
 
 def _refuse(name: str, message: str, sheet: str | None = None) -> FileRefused:
-    return FileRefused(ImportFinding(name, sheet, None, None, None, message))
+    return FileRefused(cell_finding(name, sheet, None, None, None, message))
 
 
 def xlsx_text(value: object) -> object:
     """A cell value with the file format's _xHHHH_ escapes decoded (Excel writes a carriage return as _x000D_)."""
     if not isinstance(value, str) or "_x" not in value:
         return value
-    return _ESCAPE.sub(lambda m: m.group(0) if 0xD800 <= int(m.group(1), 16) <= 0xDFFF else chr(int(m.group(1), 16)),
-                       value)
+    return _ESCAPE.sub(
+        lambda m: m.group(0) if 0xD800 <= int(m.group(1), 16) <= 0xDFFF else chr(int(m.group(1), 16)), value
+    )
 
 
 def read_file(data: bytes, filename: str, table: str | None = None) -> RawFile:
@@ -110,8 +95,9 @@ def read_file(data: bytes, filename: str, table: str | None = None) -> RawFile:
     name = PurePath(filename).name or "上传文件"
     suffix = PurePath(name).suffix.lower()
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(name, f"文件过大（{len(data) / 1048576:.1f} MB），上限为 {MAX_FILE_BYTES // 1048576} MB；"
-                            "请拆分后分批导入")
+        raise _refuse(
+            name, f"文件过大（{len(data) / 1048576:.1f} MB），上限为 {MAX_FILE_BYTES // 1048576} MB；请拆分后分批导入"
+        )
     if not data:
         raise _refuse(name, "文件是空的（0 字节）")
     if data.startswith(_OLE_MAGIC):
@@ -129,8 +115,7 @@ def read_file(data: bytes, filename: str, table: str | None = None) -> RawFile:
 
 # ---- xlsx ------------------------------------------------------------------------------------------
 def _limits() -> xlsx_scan.Limits:
-    return xlsx_scan.Limits(MAX_UNZIPPED_BYTES, MAX_SHARED_STRINGS, MAX_CELLS, MAX_XML_TAGS, MAX_ROWS,
-                            ROWS_ABOVE_TABLE)
+    return xlsx_scan.Limits(MAX_UNZIPPED_BYTES, MAX_SHARED_STRINGS, MAX_CELLS, MAX_XML_TAGS, MAX_ROWS, ROWS_ABOVE_TABLE)
 
 
 def _scan(data: bytes, name: str) -> xlsx_scan.Scan:
@@ -152,20 +137,22 @@ def _open_workbooks(data: bytes, name: str):
         scan = _scan(data, name)
         values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         # a second pass, only when some cell holds a formula, tells formulas without a stored result from blanks
-        formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if scan.has_formulas \
-            else None
+        formulas = (
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if scan.has_formulas else None
+        )
     except FileRefused:
         raise
     except Exception as exc:  # zipfile, XML and openpyxl errors alike mean a damaged file
-        raise _refuse(name, f"工作簿已损坏或格式不正确，无法读取（{type(exc).__name__}）；"
-                            "请在 Excel 中打开并另存为 .xlsx 后重试") from exc
+        raise _refuse(
+            name, f"工作簿已损坏或格式不正确，无法读取（{type(exc).__name__}）；请在 Excel 中打开并另存为 .xlsx 后重试"
+        ) from exc
     return values, formulas, scan
 
 
 def _read_xlsx(data: bytes, name: str) -> RawFile:
     values, formulas, scan = _open_workbooks(data, name)
     sheets: list[RawSheet] = []
-    findings: list[ImportFinding] = []
+    findings: list[Finding] = []
     try:
         for i, ws_v in enumerate(values.worksheets):
             ws_f = formulas.worksheets[i] if formulas is not None else None
@@ -184,10 +171,17 @@ def _read_xlsx(data: bytes, name: str) -> RawFile:
                 raise _refuse(name, f"工作表内容损坏，无法读取（{type(exc).__name__}）", sheet=title) from exc
             _split_header(sheet, grid)
             headers = dict(sheet.headers)
-            findings += [ImportFinding(name, title, r, headers.get(j), text,
-                                       "单元格是公式，但文件中没有保存计算结果；请在 Excel 中打开并保存，"
-                                       "或把公式粘贴为数值后再上传")
-                         for (r, j), text in sorted(sheet.formulas.items())]
+            findings += [
+                cell_finding(
+                    name,
+                    title,
+                    r,
+                    headers.get(j),
+                    text,
+                    "单元格是公式，但文件中没有保存计算结果；请在 Excel 中打开并保存，或把公式粘贴为数值后再上传",
+                )
+                for (r, j), text in sorted(sheet.formulas.items())
+            ]
             findings += _hidden_findings(name, sheet, ws_v.sheet_state, scan.sheet(title))
             sheets.append(sheet)
     finally:
@@ -197,23 +191,42 @@ def _read_xlsx(data: bytes, name: str) -> RawFile:
     return RawFile(name, "xlsx", sheets, findings)
 
 
-def _hidden_findings(name: str, sheet: RawSheet, state: str, part: xlsx_scan.SheetPart | None) -> list[ImportFinding]:
+def _hidden_findings(name: str, sheet: RawSheet, state: str, part: xlsx_scan.SheetPart | None) -> list[Finding]:
     """Warnings for a hidden sheet whose rows are imported and for imported rows hidden in Excel."""
     if sheet.table is None or not sheet.rows:
         return []
     out = []
     if state != "visible":
         kind = "深度隐藏（veryHidden，只能用宏取消隐藏）" if state == "veryHidden" else "隐藏"
-        out.append(ImportFinding(name, sheet.name, None, None, None,
-                                 f"该工作表在 Excel 中是{kind}的工作表，其中 {len(sheet.rows)} 行数据已照常导入，请确认",
-                                 "warning"))
+        out.append(
+            cell_finding(
+                name,
+                sheet.name,
+                None,
+                None,
+                None,
+                f"该工作表在 Excel 中是{kind}的工作表，其中 {len(sheet.rows)} 行数据已照常导入，请确认",
+                "warning",
+            )
+        )
     hidden = sorted({r for r, _ in sheet.rows} & (part.hidden_rows if part is not None else set()))
-    out += [ImportFinding(name, sheet.name, r, None, None, "该行在 Excel 中是隐藏行，已照常导入，请确认", "warning")
-            for r in hidden[:HIDDEN_ROWS_LISTED]]
+    out += [
+        cell_finding(name, sheet.name, r, None, None, "该行在 Excel 中是隐藏行，已照常导入，请确认", "warning")
+        for r in hidden[:HIDDEN_ROWS_LISTED]
+    ]
     if len(hidden) > HIDDEN_ROWS_LISTED:
-        out.append(ImportFinding(name, sheet.name, None, None, None,
-                                 f"共有 {len(hidden)} 个隐藏行已照常导入（上面只列出前 {HIDDEN_ROWS_LISTED} 个），"
-                                 "可能是筛选后隐藏的行，请确认", "warning"))
+        out.append(
+            cell_finding(
+                name,
+                sheet.name,
+                None,
+                None,
+                None,
+                f"共有 {len(hidden)} 个隐藏行已照常导入（上面只列出前 {HIDDEN_ROWS_LISTED} 个），"
+                "可能是筛选后隐藏的行，请确认",
+                "warning",
+            )
+        )
     return out
 
 
@@ -224,8 +237,12 @@ def _sheet_rows(ws_v, ws_f, sheet: RawSheet, name: str) -> list[tuple[int, tuple
         if r > MAX_ROWS + ROWS_ABOVE_TABLE:
             raise _refuse(name, f"行数超过上限 {MAX_ROWS:,} 行，请拆分后分批导入", sheet=sheet.name)
         if len(row_v) > MAX_COLUMNS:
-            raise _refuse(name, f"第 {r} 行延伸到第 {len(row_v)} 列（含只有格式的空单元格），超过上限 {MAX_COLUMNS} 列；"
-                                "请删除表格右侧多余的列后重试", sheet=sheet.name)
+            raise _refuse(
+                name,
+                f"第 {r} 行延伸到第 {len(row_v)} 列（含只有格式的空单元格），超过上限 {MAX_COLUMNS} 列；"
+                "请删除表格右侧多余的列后重试",
+                sheet=sheet.name,
+            )
         cells = [xlsx_text(v) for v in row_v] if row_v.count(None) < len(row_v) else []
         for j, cell in enumerate(next(formula_rows, ())):
             if getattr(cell, "data_type", None) == "f" and (j >= len(cells) or cells[j] is None):
@@ -248,7 +265,7 @@ def _split_header(sheet: RawSheet, grid: list[tuple[int, tuple]]) -> None:
                 break
     sheet.header_row, header = grid[header_at]
     sheet.headers = [(j, str(h).strip()) for j, h in enumerate(header) if h is not None and str(h).strip()]
-    sheet.rows = grid[header_at + 1:]
+    sheet.rows = grid[header_at + 1 :]
     sheet.formulas = {(r, j): t for (r, j), t in sheet.formulas.items() if r > sheet.header_row}
 
 
@@ -284,8 +301,11 @@ def _csv_table(name: str, header: list[str], table: str | None) -> str:
             scores[t] = len(hits) / len(flds)
     best = sorted(scores.items(), key=lambda kv: -kv[1])
     if not best or (len(best) > 1 and best[0][1] == best[1][1]):
-        raise _refuse(name, "无法判断这个 CSV 属于哪张表；请把文件命名为表名（如 问题整改.csv），"
-                            "或指明所属的表（网页上选“CSV 所属的表”，命令行用 --table）")
+        raise _refuse(
+            name,
+            "无法判断这个 CSV 属于哪张表；请把文件命名为表名（如 问题整改.csv），"
+            "或指明所属的表（网页上选“CSV 所属的表”，命令行用 --table）",
+        )
     return best[0][0]
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from perfeval_dash.ingest.changes import ROW
+from perfeval_dash.domain.categories import classify
 from perfeval_dash.domain.rules import grade_for_score
-from perfeval_dash.ingest.parsing import ParseError
+from perfeval_dash.ingest.changes import ROW
 from perfeval_dash.ingest.layout import PARSERS, Field, display_table, fields, header_of, match_field
-from perfeval_dash.ingest.reader import ImportFinding, RawSheet
-
-if TYPE_CHECKING:
-    from perfeval_dash.ingest.importer import ImportResult
+from perfeval_dash.ingest.parsing import ParseError
+from perfeval_dash.ingest.reader import RawSheet, cell_finding
+from perfeval_dash.store.schema import Finding
 
 NATURAL = ("region", "eval_year", "project_name")
 BAD = "_bad"  # per row: the fields whose cell could not be read (already reported)
@@ -36,13 +34,13 @@ class Conversion:
 class SheetParser:
     """Parses one raw sheet into row dicts, collecting findings."""
 
-    def __init__(self, raw: RawSheet, file: str, out: ImportResult):
-        self.raw, self.file, self.out = raw, file, out
+    def __init__(self, raw: RawSheet, file: str, findings: list[Finding], conversions: list[Conversion]):
+        self.raw, self.file, self.findings, self.conversions = raw, file, findings, conversions
         self.table = raw.table
         self.name = raw.name
 
     def find(self, row, column, value, message, severity="error"):
-        self.out.findings.append(ImportFinding(self.file, self.name, row, column, value, message, severity))
+        self.findings.append(cell_finding(self.file, self.name, row, column, value, message, severity))
 
     def columns(self) -> dict[int, Field]:
         cols: dict[int, Field] = {}
@@ -50,8 +48,9 @@ class SheetParser:
         for j, header in self.raw.headers:
             f = match_field(self.table, header)
             if f is None:
-                self.find(self.raw.header_row, header, None, "未知列，已忽略（列名应与模板一致，见「说明」工作表）",
-                          "warning")
+                self.find(
+                    self.raw.header_row, header, None, "未知列，已忽略（列名应与模板一致，见「说明」工作表）", "warning"
+                )
             elif f.name in seen:
                 self.find(self.raw.header_row, header, None, f"列重复：与列「{seen[f.name]}」是同一列")
             else:
@@ -96,7 +95,7 @@ class SheetParser:
             bad.add(f.name)
             return None
         if isinstance(raw, str) and value is not None and f.kind != "text" and raw.strip() != _written(value):
-            self.out.conversions.append(Conversion(self.name, r, f.header, raw, value))
+            self.conversions.append(Conversion(self.name, r, f.header, raw, value))
         return value
 
 
@@ -135,13 +134,21 @@ def _index(evaluations: pl.DataFrame) -> dict[tuple, list[str]]:
 class Resolver:
     """Fills ids, links and defaults; checks duplicates and references against the current data."""
 
-    def __init__(self, out: ImportResult, current: dict[str, pl.DataFrame], sheets: dict[str, str]):
-        self.out, self.current, self.sheets = out, current, sheets
+    def __init__(self, file: str, findings: list[Finding], current: dict[str, pl.DataFrame], sheets: dict[str, str]):
+        self.file, self.findings, self.current, self.sheets = file, findings, current, sheets
 
     def find(self, table, row, column, value, message, severity="error"):
-        self.out.findings.append(ImportFinding(self.out.file, self.sheets.get(table, display_table(table)), row,
-                                               header_of(table, column) if column else None, value, message,
-                                               severity))
+        self.findings.append(
+            cell_finding(
+                self.file,
+                self.sheets.get(table, display_table(table)),
+                row,
+                header_of(table, column) if column else None,
+                value,
+                message,
+                severity,
+            )
+        )
 
     def evaluations(self, rows: list[dict]) -> None:
         existing = _index(self.current["evaluations"])
@@ -154,21 +161,43 @@ class Resolver:
             if not explicit and complete:
                 ids = existing.get(key, [])
                 if len(ids) > 1:
-                    self.find("evaluations", row[ROW], "eval_id", None,
-                              f"现有数据中有多个评价的 地区、评价年度、项目名称 与本行相同（{'、'.join(ids)}），请填写评价编号")
+                    self.find(
+                        "evaluations",
+                        row[ROW],
+                        "eval_id",
+                        None,
+                        f"现有数据中有多个评价的 地区、评价年度、项目名称 与本行相同（{'、'.join(ids)}），"
+                        "请填写评价编号",
+                    )
                 row["eval_id"] = ids[0] if ids else _gen_id("ev", key[1], *key)
             if row.get("eval_id") is not None and row["eval_id"] in by_id:
-                self.find("evaluations", row[ROW], "eval_id", row["eval_id"],
-                          f"评价重复：与第 {by_id[row['eval_id']]} 行的评价编号相同")
+                self.find(
+                    "evaluations",
+                    row[ROW],
+                    "eval_id",
+                    row["eval_id"],
+                    f"评价重复：与第 {by_id[row['eval_id']]} 行的评价编号相同",
+                )
             elif complete and key in by_key:
                 first, first_explicit = by_key[key]
                 if explicit and first_explicit:
-                    self.find("evaluations", row[ROW], "project_name", row["project_name"],
-                              f"与第 {first} 行的 地区、评价年度、项目名称 相同但评价编号不同，按两条评价导入；"
-                              "其他表引用它们时须填评价编号", "warning")
+                    self.find(
+                        "evaluations",
+                        row[ROW],
+                        "project_name",
+                        row["project_name"],
+                        f"与第 {first} 行的 地区、评价年度、项目名称 相同但评价编号不同，按两条评价导入；"
+                        "其他表引用它们时须填评价编号",
+                        "warning",
+                    )
                 else:
-                    self.find("evaluations", row[ROW], "project_name", row["project_name"],
-                              f"评价重复：与第 {first} 行的 地区、评价年度、项目名称 相同")
+                    self.find(
+                        "evaluations",
+                        row[ROW],
+                        "project_name",
+                        row["project_name"],
+                        f"评价重复：与第 {first} 行的 地区、评价年度、项目名称 相同",
+                    )
             if row.get("eval_id") is not None:
                 by_id.setdefault(row["eval_id"], row[ROW])
             if complete:
@@ -177,8 +206,14 @@ class Resolver:
             budget, executed = row.get("budget_wan"), row.get("executed_wan")
             if budget is not None and executed is not None and executed > budget:
                 rate = f"，执行率 {executed / budget:.0%}" if budget else ""
-                self.find("evaluations", row[ROW], "executed_wan", executed,
-                          f"执行金额大于预算金额 {budget:g} 万元{rate}；请核对", "warning")
+                self.find(
+                    "evaluations",
+                    row[ROW],
+                    "executed_wan",
+                    executed,
+                    f"执行金额大于预算金额 {budget:g} 万元{rate}；请核对",
+                    "warning",
+                )
 
     def _grade(self, row: dict) -> None:
         if "grade" in row[BAD] or "grade_published" in row[BAD]:
@@ -205,11 +240,9 @@ class Resolver:
             if ev is None:
                 self.find(table, row[ROW], "eval_id", eid, "所指的评价不存在：本文件和现有数据中都没有这个评价编号")
             elif name is not None and ev[3] is not None and ev[3] != name:
-                self.find(table, row[ROW], "project_name", name,
-                          f"与评价编号「{eid}」的项目名称「{ev[3]}」不一致")
+                self.find(table, row[ROW], "project_name", name, f"与评价编号「{eid}」的项目名称「{ev[3]}」不一致")
             elif (region is not None and ev[1] != region) or (year is not None and ev[2] != year):
-                self.find(table, row[ROW], "eval_id", eid,
-                          f"与该评价的地区、评价年度（{ev[1]}，{ev[2]}）不一致")
+                self.find(table, row[ROW], "eval_id", eid, f"与该评价的地区、评价年度（{ev[1]}，{ev[2]}）不一致")
             return
         if name is None:
             return
@@ -218,11 +251,15 @@ class Resolver:
             return
         found = self.ev_by_key.get((region, year, name), [])
         if not found:
-            self.find(table, row[ROW], "project_name", name,
-                      f"所指的评价不存在：本文件和现有数据中都没有 {region} {year} 年的「{name}」")
+            self.find(
+                table,
+                row[ROW],
+                "project_name",
+                name,
+                f"所指的评价不存在：本文件和现有数据中都没有 {region} {year} 年的「{name}」",
+            )
         elif len(found) > 1:
-            self.find(table, row[ROW], "project_name", name,
-                      f"有多个评价同名（{'、'.join(found)}），请改填评价编号")
+            self.find(table, row[ROW], "project_name", name, f"有多个评价同名（{'、'.join(found)}），请改填评价编号")
         row["eval_id"] = found[0] if len(found) == 1 else None
 
     def dimension_scores(self, rows: list[dict]) -> None:
@@ -231,24 +268,29 @@ class Resolver:
                 continue
             self.link("dimension_scores", row)
             if row.get("eval_id") is None and row.get("project_name") is None:
-                self.find("dimension_scores", row[ROW], "eval_id", None, "必填：请填评价编号，或填 地区+评价年度+项目名称")
+                self.find(
+                    "dimension_scores", row[ROW], "eval_id", None, "必填：请填评价编号，或填 地区+评价年度+项目名称"
+                )
 
     def problem_rows(self, rows: list[dict]) -> None:
         """Checks and defaults that need no other table: deadline vs year, category by keyword rules."""
-        from perfeval_dash.domain.categories import classify  # written alongside; imported late on purpose
-
         for row in rows:
             if row.get("category") is None and row.get("description") is not None and "category" not in row[BAD]:
                 row["category"] = classify(row["description"])
             due, year = row.get("due_date"), row.get("eval_year")
             if due is not None and year is not None and due.year < year:
-                self.find("problems", row[ROW], "due_date", due.isoformat(),
-                          f"整改期限早于评价年度 {year} 年，请检查日期")
+                self.find(
+                    "problems", row[ROW], "due_date", due.isoformat(), f"整改期限早于评价年度 {year} 年，请检查日期"
+                )
 
     def problems(self, rows: list[dict]) -> None:
         """Link each problem to its evaluation and give it an id (the existing one for the same problem)."""
-        existing = {(r[0], r[1], r[2], r[3]): r[4] for r in self.current["problems"].select(
-            "region", "eval_year", "eval_id", "description", "problem_id").iter_rows()}
+        existing = {
+            (r[0], r[1], r[2], r[3]): r[4]
+            for r in self.current["problems"]
+            .select("region", "eval_year", "eval_id", "description", "problem_id")
+            .iter_rows()
+        }
         for row in rows:
             if not row[BAD] & {"eval_id", "project_name", "region", "eval_year"}:
                 self.link("problems", row)

@@ -18,8 +18,21 @@ from perfeval_dash.store import schema
 
 TEMPLATE_FILENAME = "预算绩效评价结果_导入模板.xlsx"
 VALIDATION_ROWS = 5000  # rows below the header that get drop-down lists and formats in an empty template
-_WIDE = {"project_name", "description", "recommendation", "recommendations", "amount_basis", "title", "source",
-         "evaluator", "department", "unit", "responsible_unit"}
+_WIDE = {
+    "project_name",
+    "description",
+    "recommendation",
+    "recommendations",
+    "amount_basis",
+    "title",
+    "source",
+    "evaluator",
+    "department",
+    "unit",
+    "responsible_unit",
+}
+
+
 def _choices(words: tuple[str, ...], written: dict[str, str]) -> str:
     """'优 / 良 / 中 / 差（也可写 优秀、良好 …）' for a vocabulary and its accepted written forms."""
     return " / ".join(words) + "（也可写 " + "、".join(w for w in written if w not in words) + "）"
@@ -38,7 +51,8 @@ KIND_NOTES = {
 }
 GUIDE_INTRO = [
     "预算绩效评价结果 导入模板",
-    "1. 每个工作表对应一张数据表：评价结果、维度得分、问题整改、部门预算、评价批次。工作表名和第一行列名请勿修改；不需要的表留空即可。",
+    "1. 每个工作表对应一张数据表：评价结果、维度得分、问题整改、部门预算、评价批次。"
+    "工作表名和第一行列名请勿修改；不需要的表留空即可。",
     "2. 橙色列名为必填列；其余可留空。下表逐列说明含义、单位、是否必填、允许的值和示例。",
     "3. 维度得分、问题整改可用“评价编号”指明所属评价，也可不填编号，改填 地区 + 评价年度 + 项目名称。",
     "4. 导入默认为“合并更新”：编号（主键）已存在的行被更新，新行被添加，其他数据不变；"
@@ -63,8 +77,10 @@ def _cell_value(kind: str, value: object) -> object:
 
 class _Writer:
     def __init__(self, buf: io.BytesIO):
-        self.wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_urls": False,
-                                            "strings_to_formulas": False, "strings_to_numbers": False})
+        self.wb = xlsxwriter.Workbook(
+            buf,
+            {"in_memory": True, "strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False},
+        )
         add = self.wb.add_format
         self.head = add({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
         self.head_req = add({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True, "valign": "top"})
@@ -90,8 +106,16 @@ class _Writer:
         for table in TABLE_ORDER:
             for f in fields(table):
                 allowed = KIND_NOTES[f.kind]
-                row = (display_table(table), f.header, f.column.description, f.unit or "",
-                       "必填" if f.required else "选填", allowed, f.column.example, f.default)
+                row = (
+                    display_table(table),
+                    f.header,
+                    f.column.description,
+                    f.unit or "",
+                    "必填" if f.required else "选填",
+                    allowed,
+                    f.column.example,
+                    f.default,
+                )
                 for j, v in enumerate(row):
                     ws.write_string(r, j, str(v), self.head_req if (j == 1 and f.required) else self.wrap)
                 r += 1
@@ -106,16 +130,31 @@ class _Writer:
         last_row = max(VALIDATION_ROWS, n + 1000)
         for j, f in enumerate(flds):
             ws.write_string(0, j, f.header, self.head_req if f.required else self.head)
-            note = f"{f.column.description}" + (f"（单位：{f.unit}）" if f.unit else "") + \
-                   f"\n{'必填' if f.required else '选填'}。{KIND_NOTES[f.kind]}" + (f"\n{f.default}" if f.default else "")
+            note = (
+                f"{f.column.description}"
+                + (f"（单位：{f.unit}）" if f.unit else "")
+                + f"\n{'必填' if f.required else '选填'}。{KIND_NOTES[f.kind]}"
+                + (f"\n{f.default}" if f.default else "")
+            )
             ws.write_comment(0, j, note, {"x_scale": 2, "y_scale": 1.5})
             width = 36 if f.name in _WIDE else max(10, 2 * len(f.header) + 4)
             ws.set_column(j, j, width, self.formats.get(f.kind))
             if f.allowed:
-                ws.data_validation(1, j, last_row, j, {
-                    "validate": "list", "source": list(f.allowed), "error_type": "warning",
-                    "error_title": f.header, "error_message": f"{f.header} 应为 {' / '.join(f.allowed)} 之一",
-                    "input_title": f.header[:32], "input_message": KIND_NOTES[f.kind][:255]})
+                ws.data_validation(
+                    1,
+                    j,
+                    last_row,
+                    j,
+                    {
+                        "validate": "list",
+                        "source": list(f.allowed),
+                        "error_type": "warning",
+                        "error_title": f.header,
+                        "error_message": f"{f.header} 应为 {' / '.join(f.allowed)} 之一",
+                        "input_title": f.header[:32],
+                        "input_message": KIND_NOTES[f.kind][:255],
+                    },
+                )
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(n, 1), len(flds) - 1)
         if df is not None:
@@ -144,10 +183,10 @@ def _with_links(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Dimension and problem rows with the evaluation's 地区/评价年度/项目名称 filled in, for readability."""
     ev = tables["evaluations"].select("eval_id", "region", "eval_year", "project_name")
     out = dict(tables)
-    out["dimension_scores"] = tables["dimension_scores"].join(ev, on="eval_id", how="left",
-                                                              maintain_order="left")
-    out["problems"] = tables["problems"].join(ev.select("eval_id", "project_name"), on="eval_id",
-                                              how="left", maintain_order="left")
+    out["dimension_scores"] = tables["dimension_scores"].join(ev, on="eval_id", how="left", maintain_order="left")
+    out["problems"] = tables["problems"].join(
+        ev.select("eval_id", "project_name"), on="eval_id", how="left", maintain_order="left"
+    )
     return out
 
 
@@ -166,7 +205,8 @@ def _refuse_long_text(tables: dict[str, pl.DataFrame]) -> None:
                 raise TemplateError(
                     f"表「{display_table(name)}」第 {r['_i'] + 2} 行（{ids}）列「{header_of(name, c)}」的文字有 "
                     f"{schema.utf16_length(r[c]):,} 个字符，超过 Excel 单元格上限 {limit:,} 个字符；写入模板会被截断，"
-                    "重新导入时数据会改变，因此未导出。请先删减这段文字")
+                    "重新导入时数据会改变，因此未导出。请先删减这段文字"
+                )
 
 
 def export_workbook(tables: dict[str, pl.DataFrame] | None = None) -> bytes:

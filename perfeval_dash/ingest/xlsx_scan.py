@@ -99,8 +99,9 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, SheetPart]:
     if any(z.getinfo(n).file_size > _NAMES_PART_MAX for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")):
         return {}
     with z.open("xl/_rels/workbook.xml.rels") as f:
-        targets = {a.get("Id"): _resolve(a["Target"]) for tag, a in _elements(f)
-                   if tag == "Relationship" and a.get("Target")}
+        targets = {
+            a.get("Id"): _resolve(a["Target"]) for tag, a in _elements(f) if tag == "Relationship" and a.get("Target")
+        }
     parts: dict[str, SheetPart] = {}
     with z.open("xl/workbook.xml") as f:
         for tag, a in _elements(f):
@@ -145,8 +146,10 @@ class _Scanner:
             raise OverLimit(f"工作簿解压后超过上限 {lim.unzipped_bytes // 1048576} MB，拒绝读取；请拆分后分批导入")
         res.tags += _new(buf, tail, _TAG)
         if res.tags > lim.tags:
-            raise OverLimit(f"XML 标记超过上限 {lim.tags:,} 个（文件结构异常复杂），拒绝读取；请在 Excel 中另存后重试，"
-                            "或拆分后分批导入")
+            raise OverLimit(
+                f"XML 标记超过上限 {lim.tags:,} 个（文件结构异常复杂），拒绝读取；请在 Excel 中另存后重试，"
+                "或拆分后分批导入"
+            )
         res.shared_strings += _new(buf, tail, _SHARED_STRING)
         if res.shared_strings > lim.shared_strings:
             raise OverLimit(f"共享字符串（不同的文字）超过上限 {lim.shared_strings:,} 个，拒绝读取；请拆分后分批导入")
@@ -168,8 +171,10 @@ def scan(z: zipfile.ZipFile, limits: Limits) -> Scan:
     """Every part of the zip read once in chunks; OverLimit as soon as a limit is passed."""
     declared = sum(i.file_size for i in z.infolist())
     if declared > limits.unzipped_bytes:
-        raise OverLimit(f"工作簿解压后过大（{declared / 1048576:.0f} MB），上限为 {limits.unzipped_bytes // 1048576} MB，"
-                        "拒绝读取；请拆分后分批导入")
+        raise OverLimit(
+            f"工作簿解压后过大（{declared / 1048576:.0f} MB），上限为 {limits.unzipped_bytes // 1048576} MB，"
+            "拒绝读取；请拆分后分批导入"
+        )
     try:
         parts = sheet_parts(z)
     except (KeyError, ET.ParseError):

@@ -7,10 +7,9 @@ import polars as pl
 
 from perfeval_dash.domain.rules import coverage_gap_sql, coverage_ratio_sql, coverage_verdict_sql, verdict_order_sql
 from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN, WHOLE_DEPARTMENT
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import fetch
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import cube_cte
-
 
 RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department")  # the coverage rule's inputs
 
@@ -25,7 +24,9 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     budget_where, budget_params = f.where("b", year_col="budget_year", evaluation_level=False)
     dept_filter = "AND b.department = ANY($f_depts)" if f.depts else ""
     params = params | budget_params | {"thr": threshold, "whole_type": WHOLE_DEPARTMENT}
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {c},
     evaluated AS (
         SELECT region, budget_year, department,
@@ -65,22 +66,29 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     )
     SELECT * FROM final
     ORDER BY {verdict_order_sql()}, ratio NULLS FIRST, region, budget_year DESC, department
-    """, params).with_columns(pl.col("evaluations", "from_budget").cast(pl.Int64))
+    """,
+        params,
+    ).with_columns(pl.col("evaluations", "from_budget").cast(pl.Int64))
 
 
 def summarize(rows: pl.DataFrame) -> pl.DataFrame:
     """Region totals per budget year from the per-department rows: counts by status, Σ gap, known coverage."""
     known = pl.col("ratio").is_not_null() & ~pl.col("whole_department")
-    return (rows.group_by("region", "budget_year")
-            .agg(departments=pl.len(),
-                 passed=(pl.col("status") == MET).sum(),
-                 failed=(pl.col("status") == BELOW).sum(),
-                 unknown=(pl.col("status") == UNKNOWN).sum(),
-                 evaluated_wan=pl.col("evaluated_wan").sum(),
-                 budget_wan=pl.col("project_budget_wan").filter(known).sum(),
-                 evaluated_known_wan=pl.col("evaluated_wan").filter(known).sum(),
-                 gap_wan=pl.col("gap_wan").sum())
-            .with_columns(ratio=pl.when(pl.col("budget_wan") > 0)
-                          .then(pl.col("evaluated_known_wan") / pl.col("budget_wan")))
-            .with_columns(pl.col("departments", "passed", "failed", "unknown").cast(pl.Int64))
-            .sort("region", "budget_year", descending=[False, True]))
+    return (
+        rows.group_by("region", "budget_year")
+        .agg(
+            departments=pl.len(),
+            passed=(pl.col("status") == MET).sum(),
+            failed=(pl.col("status") == BELOW).sum(),
+            unknown=(pl.col("status") == UNKNOWN).sum(),
+            evaluated_wan=pl.col("evaluated_wan").sum(),
+            budget_wan=pl.col("project_budget_wan").filter(known).sum(),
+            evaluated_known_wan=pl.col("evaluated_wan").filter(known).sum(),
+            gap_wan=pl.col("gap_wan").sum(),
+        )
+        .with_columns(
+            ratio=pl.when(pl.col("budget_wan") > 0).then(pl.col("evaluated_known_wan") / pl.col("budget_wan"))
+        )
+        .with_columns(pl.col("departments", "passed", "failed", "unknown").cast(pl.Int64))
+        .sort("region", "budget_year", descending=[False, True])
+    )

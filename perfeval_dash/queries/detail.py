@@ -13,7 +13,9 @@ from perfeval_dash.queries import fetch
 
 def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str) -> dict | None:
     """All fields of one evaluation plus amount used, execution rate and computed grade; None if unknown."""
-    df = fetch(con, f"""
+    df = fetch(
+        con,
+        f"""
     WITH final AS (
         SELECT e.*,
                {amount_sql("e")} AS amount_wan, {amount_from_budget_sql("e")} AS amount_from_budget,
@@ -21,31 +23,45 @@ def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str) -> dict | None:
                {grade_sql("e.score")} AS computed_grade  -- the band per 财预〔2020〕10号 (rules.py)
         FROM evaluations e WHERE e.eval_id = $id
     )
-    SELECT * FROM final""", {"id": eval_id})
+    SELECT * FROM final""",
+        {"id": eval_id},
+    )
     return df.row(0, named=True) if df.height else None
 
 
 def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str) -> pl.DataFrame:
     """Dimension scores of one evaluation with 得分率."""
-    return fetch(con, """
+    return fetch(
+        con,
+        """
         SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
-        FROM dimension_scores WHERE eval_id = $id ORDER BY weight DESC, dimension""", {"id": eval_id})
+        FROM dimension_scores WHERE eval_id = $id ORDER BY weight DESC, dimension""",
+        {"id": eval_id},
+    )
 
 
 def problems(con: duckdb.DuckDBPyConnection, eval_id: str, as_of: dt.date) -> pl.DataFrame:
     """Problems of one evaluation with follow-up status and overdue days."""
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
         SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status,
                closed_date, {overdue_sql(open_sql())} AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
-        FROM problems WHERE eval_id = $id ORDER BY problem_id""", {"id": eval_id, "as_of": as_of})
+        FROM problems WHERE eval_id = $id ORDER BY problem_id""",
+        {"id": eval_id, "as_of": as_of},
+    )
 
 
 def batch(con: duckdb.DuckDBPyConnection, region: str, eval_year: int) -> dict | None:
     """The published report (batch) an evaluation belongs to, with its batch-level problem count."""
-    df = fetch(con, """
+    df = fetch(
+        con,
+        """
         SELECT b.*, (SELECT count(*) FROM problems p
                      WHERE p.eval_id IS NULL AND p.region = b.region AND p.eval_year = b.eval_year)
                     AS batch_problems
-        FROM batches b WHERE b.region = $region AND b.eval_year = $year""", {"region": region, "year": eval_year})
+        FROM batches b WHERE b.region = $region AND b.eval_year = $year""",
+        {"region": region, "year": eval_year},
+    )
     return df.row(0, named=True) if df.height else None

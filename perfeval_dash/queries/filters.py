@@ -64,7 +64,7 @@ class Filters:
 
 
 def _years_text(years: tuple[int, ...]) -> str:
-    ys = sorted(set(int(y) for y in years))
+    ys = sorted({int(y) for y in years})
     if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
         return f"{ys[0]}–{ys[-1]}年"
     return "、".join(str(y) for y in ys) + "年"
@@ -72,6 +72,6 @@ def _years_text(years: tuple[int, ...]) -> str:
 
 def _grades_text(grades: tuple[str, ...]) -> str:
     chosen = [g for g in GRADES if g in grades]
-    if len(chosen) > 1 and chosen == list(GRADES[GRADES.index(chosen[0]):]) and chosen[-1] == GRADES[-1]:
+    if len(chosen) > 1 and chosen == list(GRADES[GRADES.index(chosen[0]) :]) and chosen[-1] == GRADES[-1]:
         return f"{chosen[0]}及以下"
     return "、".join(chosen)

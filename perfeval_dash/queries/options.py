@@ -9,22 +9,32 @@ from perfeval_dash.queries import fetch
 
 def regions(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Regions, real ones first, then by name."""
-    df = fetch(con, """
-        SELECT region, synthetic FROM snapshot_regions ORDER BY synthetic, region""")
+    df = fetch(
+        con,
+        """
+        SELECT region, synthetic FROM snapshot_regions ORDER BY synthetic, region""",
+    )
     return list(dict.fromkeys(df["region"].to_list()))
 
 
 def years(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Evaluation and budget years present, newest first."""
-    df = fetch(con, """
-        SELECT y FROM snapshot_years ORDER BY y DESC""")
+    df = fetch(
+        con,
+        """
+        SELECT y FROM snapshot_years ORDER BY y DESC""",
+    )
     return [int(y) for y in df["y"].to_list()]
 
 
 def departments(con: duckdb.DuckDBPyConnection, regions: list[str]) -> list[str]:
     """Departments (with evaluations or budgets) in the chosen regions (all regions when none chosen)."""
-    df = fetch(con, """
+    df = fetch(
+        con,
+        """
         SELECT DISTINCT department FROM region_departments
         WHERE len($regions) = 0 OR region = ANY($regions)
-        ORDER BY department""", {"regions": regions})
+        ORDER BY department""",
+        {"regions": regions},
+    )
     return df["department"].to_list()

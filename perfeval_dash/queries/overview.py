@@ -7,15 +7,17 @@ import polars as pl
 
 from perfeval_dash.domain.rules import grade_values_sql
 from perfeval_dash.domain.vocab import GRADES
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries import fetch
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import cube_cte
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     """Headline figures: counts, funds (how many used the budget fallback), score, and evaluations per grade."""
     c, params = cube_cte(f)
-    df = fetch(con, f"""
+    df = fetch(
+        con,
+        f"""
     WITH {c},
     final AS (
         SELECT coalesce(sum(evaluations), 0)::BIGINT AS evaluations,
@@ -28,7 +30,9 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
         FROM c
     )
-    SELECT * FROM final""", params)
+    SELECT * FROM final""",
+        params,
+    )
     row = df.row(0, named=True)
     grades = grade_distribution(con, f)
     return row | {"grades": dict(zip(grades["grade"].to_list(), grades["evaluations"].to_list()))}
@@ -37,7 +41,9 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
 def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Evaluations and amount per grade, in band order (优 良 中 差), zero rows kept."""
     c, params = cube_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {c},
     grades AS (SELECT * FROM {grade_values_sql("g")}),
     final AS (
@@ -45,13 +51,17 @@ def grade_distribution(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFra
         FROM grades g LEFT JOIN c ON c.grade = g.grade
         GROUP BY g.grade, g.ord ORDER BY g.ord
     )
-    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""",
+        params,
+    ).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
 def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Per evaluation year: evaluations, evaluated funds, average score and share of the top grade (优)."""
     c, params = cube_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {c},
     final AS (
         SELECT eval_year, sum(evaluations) AS evaluations, sum(amount_wan) AS amount_wan,
@@ -59,13 +69,17 @@ def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
                coalesce(sum(evaluations) FILTER (WHERE grade = $top), 0) / sum(evaluations) AS share_excellent
         FROM c GROUP BY eval_year ORDER BY eval_year
     )
-    SELECT * FROM final""", params | {"top": GRADES[0]}).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""",
+        params | {"top": GRADES[0]},
+    ).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
 def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Published reports in view, with their published total and the per-evaluation sum beside it."""
     where, params = f.where("b", evaluation_level=False)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH per_eval AS (
         SELECT region, eval_year, sum(evaluations)::BIGINT AS evaluations, sum(amount_wan) AS sum_amount_wan
         FROM eval_cube GROUP BY region, eval_year
@@ -77,4 +91,6 @@ def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
         WHERE {where}
         ORDER BY b.synthetic, b.region, b.eval_year DESC
     )
-    SELECT * FROM final""", params)
+    SELECT * FROM final""",
+        params,
+    )

@@ -8,19 +8,21 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.store.derived import check_as_of
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.domain.rules import rectification_rate, status_name_sql
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import fetch
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import problems_cte
+from perfeval_dash.store.derived import check_as_of
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
     """All problems, tracked (with a follow-up), done, open, overdue, batch-level; and the 整改完成率."""
     check_as_of(con, as_of)  # overdue flags in the derived tables are for the snapshot's as-of date
     pr, params = problems_cte(f)
-    row = fetch(con, f"""
+    row = fetch(
+        con,
+        f"""
     WITH {pr},
     final AS (
         SELECT coalesce(sum(problems), 0) AS problems,
@@ -32,7 +34,9 @@ def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic
         FROM pr
     )
-    SELECT * FROM final""", params).row(0, named=True)
+    SELECT * FROM final""",
+        params,
+    ).row(0, named=True)
     out = {k: (int(v) if k != "any_synthetic" else bool(v)) for k, v in row.items()}
     out["rate"] = rectification_rate(out["done"], out["tracked"])
     return out
@@ -42,7 +46,9 @@ def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
     """Problems per category and status (vocab.NO_FOLLOW_UP where no follow-up exists)."""
     check_as_of(con, as_of)
     pr, params = problems_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {pr},
     coded AS (SELECT category, status_code, sum(problems) AS problems FROM pr GROUP BY ALL),
     counted AS (SELECT category, coalesce({status_name_sql()}, $no_follow_up) AS status, problems FROM coded),
@@ -50,14 +56,18 @@ def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
         SELECT * FROM counted
         ORDER BY sum(problems) OVER (PARTITION BY category) DESC, category, status
     )
-    SELECT * FROM final""", params | {"no_follow_up": NO_FOLLOW_UP}).with_columns(pl.col("problems").cast(pl.Int64))
+    SELECT * FROM final""",
+        params | {"no_follow_up": NO_FOLLOW_UP},
+    ).with_columns(pl.col("problems").cast(pl.Int64))
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Per department: problems, tracked, done, open, overdue and 整改完成率 (done ÷ tracked)."""
     check_as_of(con, as_of)
     pr, params = problems_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {pr},
     per_group AS (                                  -- narrow integer keys first, names after
         SELECT bid, gid, sum(problems) AS problems, coalesce(sum(problems) FILTER (WHERE tracked), 0) AS tracked,
@@ -76,15 +86,20 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
         GROUP BY ALL
         ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department
     )
-    SELECT * FROM final""", params).with_columns(
-        pl.col("problems", "tracked", "done", "open", "overdue").cast(pl.Int64))
+    SELECT * FROM final""",
+        params,
+    ).with_columns(pl.col("problems", "tracked", "done", "open", "overdue").cast(pl.Int64))
 
 
-def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = settings.LIST_ROWS.value) -> tuple[pl.DataFrame, int]:
+def overdue(
+    con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = settings.LIST_ROWS.value
+) -> tuple[pl.DataFrame, int]:
     """Overdue problems, most days overdue first (top `limit`), and how many there are in all."""
     check_as_of(con, as_of)
     pr, params = problems_cte(f, source="overdue_facts")
-    df = fetch(con, f"""
+    df = fetch(
+        con,
+        f"""
     WITH {pr},
     late AS (SELECT pid, gid, problem_id, category, due_date, synthetic FROM pr),
     -- most days overdue first = earliest deadline first; text columns are read for these rows only
@@ -102,7 +117,9 @@ def overdue(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: i
                   ef ON ef.eval_id = o.eval_id
         ORDER BY days_overdue DESC, t.problem_id
     )
-    SELECT * FROM final""", params | {"as_of": as_of, "limit": limit})
+    SELECT * FROM final""",
+        params | {"as_of": as_of, "limit": limit},
+    )
     total = int(df["total"][0]) if df.height else 0
     return df.drop("total").with_columns(pl.col("days_overdue").cast(pl.Int64)), total
 
@@ -111,7 +128,9 @@ def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
     """Problems stated for a whole batch (region + year), not for one evaluation; none when a filter narrows."""
     where, params = f.where("p", evaluation_level=False)
     batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"  # same rule as staging.problems_cte
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH final AS (
         SELECT problem_id, region, eval_year, category, description, recommendation,
                status, due_date, source, synthetic
@@ -120,4 +139,6 @@ def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
         ORDER BY synthetic, region, eval_year DESC, problem_id
         LIMIT $limit
     )
-    SELECT * FROM final""", params | {"limit": settings.LIST_ROWS.value})
+    SELECT * FROM final""",
+        params | {"limit": settings.LIST_ROWS.value},
+    )

@@ -6,9 +6,9 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.queries.filters import Filters
 from perfeval_dash.domain.rules import grade_sql, near_edge_sql
 from perfeval_dash.queries import fetch
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import cube_cte, facts_cte
 
 _GROUP_COLUMNS = {"department": "department", "eval_type": "eval_type"}
@@ -17,7 +17,9 @@ _GROUP_COLUMNS = {"department": "department", "eval_type": "eval_type"}
 def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0) -> pl.DataFrame:
     """Counts per score bin and grade (bins of `bin_width` points; the last bin includes 100)."""
     ev, params = facts_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {ev},
     binned AS (
         SELECT least(floor(score / $w) * $w, 100 - $w) AS bin_start, grade FROM ev WHERE score IS NOT NULL
@@ -25,14 +27,18 @@ def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0
     final AS (
         SELECT bin_start, grade, count(*) AS evaluations FROM binned GROUP BY ALL ORDER BY bin_start, grade
     )
-    SELECT * FROM final""", params | {"w": bin_width}).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""",
+        params | {"w": bin_width},
+    ).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
 def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
     """Five-number summary of scores per group (`department` or `eval_type`), largest groups first."""
     col = _GROUP_COLUMNS[by]  # a code constant chosen from a fixed map, never user text
     ev, params = facts_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {ev},
     final AS (
         SELECT {col} AS grp, count(*) AS evaluations,
@@ -42,13 +48,17 @@ def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
         GROUP BY {col}
         ORDER BY evaluations DESC, grp
     )
-    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""",
+        params,
+    ).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
 def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Average 得分率 (dimension score ÷ weight) per dimension name, with how many evaluations report it."""
     c, params = cube_cte(f)
-    return fetch(con, f"""
+    return fetch(
+        con,
+        f"""
     WITH {c},
     final AS (
         SELECT d.dimension, sum(d.evaluations) AS evaluations, sum(d.weight_sum) / sum(d.evaluations) AS avg_weight,
@@ -57,13 +67,19 @@ def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
         GROUP BY d.dimension
         ORDER BY evaluations DESC, d.dimension
     )
-    SELECT * FROM final""", params).with_columns(pl.col("evaluations").cast(pl.Int64))
+    SELECT * FROM final""",
+        params,
+    ).with_columns(pl.col("evaluations").cast(pl.Int64))
 
 
-def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RANKED_ROWS.value) -> tuple[pl.DataFrame, int]:
+def ranked(
+    con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RANKED_ROWS.value
+) -> tuple[pl.DataFrame, int]:
     """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
     ev, params = facts_cte(f)
-    df = fetch(con, f"""
+    df = fetch(
+        con,
+        f"""
     WITH {ev},
     scored AS (SELECT * FROM ev WHERE score IS NOT NULL),
     -- the top rows by score are enough: a row's rank counts only rows scoring higher, all of them in the top
@@ -78,6 +94,8 @@ def ranked(con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RAN
         FROM top
         ORDER BY score DESC, eval_id
     )
-    SELECT * FROM final""", params | {"limit": limit})
+    SELECT * FROM final""",
+        params | {"limit": limit},
+    )
     total = int(df["total"][0]) if df.height else 0
     return df.drop("total").with_columns(pl.col("rank").cast(pl.Int64)), total

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from perfeval_dash.domain import vocab
 from perfeval_dash.domain.rules import DONE_CODES, OPEN_CODES
 from perfeval_dash.queries.filters import Filters
 
@@ -10,16 +9,22 @@ from perfeval_dash.queries.filters import Filters
 def cube_cte(f: Filters, year_col: str = "eval_year") -> tuple[str, dict]:
     """`c`: rows of eval_cube matching the filters (each row: counts and sums of a group of evaluations)."""
     where, params = f.where("e", year_col=year_col)
-    return f"""
-    c AS (SELECT * FROM eval_cube e WHERE {where})""", params
+    return (
+        f"""
+    c AS (SELECT * FROM eval_cube e WHERE {where})""",
+        params,
+    )
 
 
 def facts_cte(f: Filters) -> tuple[str, dict]:
     """`ev`: one narrow row per evaluation matching the filters (score, amount, name) with its cube columns."""
     where, params = f.where("e")
-    return f"""
+    return (
+        f"""
     c AS (SELECT gid, region, eval_year, department, eval_type, grade, synthetic FROM eval_cube e WHERE {where}),
-    ev AS (SELECT x.*, c.* EXCLUDE (gid) FROM eval_facts x JOIN c USING (gid))""", params
+    ev AS (SELECT x.*, c.* EXCLUDE (gid) FROM eval_facts x JOIN c USING (gid))""",
+        params,
+    )
 
 
 _PROBLEM_SOURCES = ("problem_cube", "overdue_facts")  # derived tables with one row per group / per problem

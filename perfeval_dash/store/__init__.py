@@ -3,7 +3,14 @@
 Only this room touches data files. `from perfeval_dash.store import Store, connect` is the way in.
 """
 
-from perfeval_dash.store.snapshots import (Snapshot, StorageError, Store, StoreError, ValidationError, connect,
-                                          reset_connections)
+from perfeval_dash.store.snapshots import (
+    Snapshot,
+    StorageError,
+    Store,
+    StoreError,
+    ValidationError,
+    connect,
+    reset_connections,
+)
 
 __all__ = ["Snapshot", "StorageError", "Store", "StoreError", "ValidationError", "connect", "reset_connections"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.store import schema
-from perfeval_dash.store import Snapshot, Store
+from perfeval_dash.store import Snapshot, Store, schema
 
 BUNDLED_AS_OF = settings.DEMO_AS_OF.value
 DEMO_SEED = settings.DEMO_SEED.value
@@ -29,14 +28,18 @@ def bundled_tables() -> dict[str, pl.DataFrame]:
     """Real records followed by the deterministic demo set."""
     from perfeval_dash.store import demo
 
-    return combine(real_tables(), demo.generate(seed=DEMO_SEED, n_evaluations=DEMO_EVALUATIONS,
-                                                as_of=BUNDLED_AS_OF))
+    return combine(real_tables(), demo.generate(seed=DEMO_SEED, n_evaluations=DEMO_EVALUATIONS, as_of=BUNDLED_AS_OF))
 
 
 def publish_bundled(store: Store) -> Snapshot:
     """Publish the bundled tables as a new current snapshot."""
-    return store.publish(bundled_tables(), as_of=BUNDLED_AS_OF,
-                         made_from=["西工区2023年重大政策和重点项目执行效果说明",
-                                    "特克斯县2024年度重点项目绩效评价工作总结报告",
-                                    f"演示数据生成器 seed={DEMO_SEED}（模拟数据）"],
-                         note="内置默认快照：两份公开报告的真实记录 + 模拟演示数据")
+    return store.publish(
+        bundled_tables(),
+        as_of=BUNDLED_AS_OF,
+        made_from=[
+            "西工区2023年重大政策和重点项目执行效果说明",
+            "特克斯县2024年度重点项目绩效评价工作总结报告",
+            f"演示数据生成器 seed={DEMO_SEED}（模拟数据）",
+        ],
+        note="内置默认快照：两份公开报告的真实记录 + 模拟演示数据",
+    )

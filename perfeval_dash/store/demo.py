@@ -8,11 +8,19 @@ import math
 import numpy as np
 import polars as pl
 
-from perfeval_dash.domain import vocab
 from perfeval_dash import settings
 from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
-from perfeval_dash.domain.vocab import (EVAL_TYPES, EXCELLENT, FAIR, GOOD, GRADES, POOR, PROJECT, STATUSES,
-                                        WHOLE_DEPARTMENT)
+from perfeval_dash.domain.vocab import (
+    EVAL_TYPES,
+    EXCELLENT,
+    FAIR,
+    GOOD,
+    GRADES,
+    POOR,
+    PROJECT,
+    STATUSES,
+    WHOLE_DEPARTMENT,
+)
 from perfeval_dash.store import schema
 
 SOURCE_PREFIX = "演示数据生成器"
@@ -22,50 +30,169 @@ NEAR_EDGE_SCORES = EDGE_SCORES + tuple(round(e + d, 2) for e in reversed(BAND_ED
 
 # (department, popularity weight, implementing sub-unit or "", project themes, policy themes)
 DEPARTMENTS: tuple[tuple[str, float, str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("教育局", 3.0, "实验小学", ("义务教育薄弱环节改善与能力提升", "学生营养改善计划", "学前教育发展资金",
-                               "中小学校舍维修改造", "乡村教师培训", "第一小学教学楼建设"), ("学生资助",)),
-    ("卫生健康委员会", 2.5, "人民医院", ("基本公共卫生服务", "医疗服务与保障能力提升", "基层医疗卫生机构设备购置",
-                                    "妇幼健康服务", "疾病预防控制能力建设"), ("计划生育家庭奖励扶助",)),
-    ("民政局", 2.0, "社会福利中心", ("基层民政工作经办能力", "困难群众救助补助资金", "特困人员供养服务设施改造",
-                                "社区养老服务中心建设", "临时救助资金"), ("城乡最低生活保障",)),
-    ("农业农村局", 2.5, "农业技术推广中心", ("高标准农田建设", "农业技术推广", "动物防疫补助", "农村人居环境整治",
-                                      "设施农业发展"), ("耕地地力保护补贴",)),
-    ("水利局", 2.0, "水利工程管理站", ("农村安全饮水工程", "小型水库除险加固", "中小河流治理", "水土保持综合治理",
-                                 "灌区节水改造"), ("农业水价综合改革",)),
-    ("交通运输局", 2.0, "公路管理站", ("农村公路养护", "县乡道路安全生命防护工程", "客运站维修改造", "危桥加固改造"),
-     ("农村客运补贴",)),
-    ("住房和城乡建设局", 2.0, "市政工程服务中心", ("老旧小区改造", "城市污水管网建设", "农村危房改造",
-                                         "市政道路维修", "保障性住房维修"), ("住房租赁补贴",)),
-    ("人力资源和社会保障局", 1.5, "就业服务中心", ("就业补助资金", "职业技能培训", "公益性岗位补贴", "人才引进专项"),
-     ("创业担保贷款贴息",)),
-    ("残疾人联合会", 1.2, "残疾人康复中心", ("残疾人事业发展资金", "残疾儿童康复救助", "困难重度残疾人家庭无障碍改造",
-                                   "残疾人辅助器具适配"), ("残疾人两项补贴",)),
-    ("应急管理局", 1.2, "", ("应急指挥平台建设", "应急物资储备", "森林防灭火能力提升", "安全生产监管执法装备购置"),
-     ("自然灾害救助",)),
-    ("发展和改革委员会", 1.2, "粮食储备中心", ("地方储备及应急成品粮油费用补贴", "粮食仓储设施维修", "价格监测体系建设"),
-     ("地方粮食储备费用补贴",)),
-    ("文化广电和旅游局", 1.2, "文化馆", ("公共文化服务体系建设", "文物保护修缮", "乡村旅游基础设施建设",
-                                  "广播电视户户通运维"), ("公共文化场馆免费开放",)),
-    ("生态环境局", 1.2, "生态环境监测站", ("大气污染防治", "水污染防治", "农村环境综合整治", "生态环境监测能力建设"),
-     ("生态保护补偿",)),
-    ("财政局", 0.8, "财政国库支付中心", ("预算绩效管理第三方服务", "财政信息化建设", "政府采购监管"),
-     ("政府购买服务",)),
-    ("自然资源局", 1.0, "不动产登记中心", ("国土空间规划编制", "不动产登记信息化", "地质灾害防治", "土地整理"),
-     ("耕地占补平衡",)),
-    ("市场监督管理局", 1.0, "综合执法大队", ("食品安全抽检", "特种设备安全检验", "计量检定设备购置"),
-     ("小微企业扶持",)),
-    ("林业和草原局", 1.2, "林业工作站", ("森林生态效益补偿", "退耕还林", "草原生态修复", "林业有害生物防治"),
-     ("草原生态保护补助奖励",)),
+    (
+        "教育局",
+        3.0,
+        "实验小学",
+        (
+            "义务教育薄弱环节改善与能力提升",
+            "学生营养改善计划",
+            "学前教育发展资金",
+            "中小学校舍维修改造",
+            "乡村教师培训",
+            "第一小学教学楼建设",
+        ),
+        ("学生资助",),
+    ),
+    (
+        "卫生健康委员会",
+        2.5,
+        "人民医院",
+        (
+            "基本公共卫生服务",
+            "医疗服务与保障能力提升",
+            "基层医疗卫生机构设备购置",
+            "妇幼健康服务",
+            "疾病预防控制能力建设",
+        ),
+        ("计划生育家庭奖励扶助",),
+    ),
+    (
+        "民政局",
+        2.0,
+        "社会福利中心",
+        (
+            "基层民政工作经办能力",
+            "困难群众救助补助资金",
+            "特困人员供养服务设施改造",
+            "社区养老服务中心建设",
+            "临时救助资金",
+        ),
+        ("城乡最低生活保障",),
+    ),
+    (
+        "农业农村局",
+        2.5,
+        "农业技术推广中心",
+        ("高标准农田建设", "农业技术推广", "动物防疫补助", "农村人居环境整治", "设施农业发展"),
+        ("耕地地力保护补贴",),
+    ),
+    (
+        "水利局",
+        2.0,
+        "水利工程管理站",
+        ("农村安全饮水工程", "小型水库除险加固", "中小河流治理", "水土保持综合治理", "灌区节水改造"),
+        ("农业水价综合改革",),
+    ),
+    (
+        "交通运输局",
+        2.0,
+        "公路管理站",
+        ("农村公路养护", "县乡道路安全生命防护工程", "客运站维修改造", "危桥加固改造"),
+        ("农村客运补贴",),
+    ),
+    (
+        "住房和城乡建设局",
+        2.0,
+        "市政工程服务中心",
+        ("老旧小区改造", "城市污水管网建设", "农村危房改造", "市政道路维修", "保障性住房维修"),
+        ("住房租赁补贴",),
+    ),
+    (
+        "人力资源和社会保障局",
+        1.5,
+        "就业服务中心",
+        ("就业补助资金", "职业技能培训", "公益性岗位补贴", "人才引进专项"),
+        ("创业担保贷款贴息",),
+    ),
+    (
+        "残疾人联合会",
+        1.2,
+        "残疾人康复中心",
+        ("残疾人事业发展资金", "残疾儿童康复救助", "困难重度残疾人家庭无障碍改造", "残疾人辅助器具适配"),
+        ("残疾人两项补贴",),
+    ),
+    (
+        "应急管理局",
+        1.2,
+        "",
+        ("应急指挥平台建设", "应急物资储备", "森林防灭火能力提升", "安全生产监管执法装备购置"),
+        ("自然灾害救助",),
+    ),
+    (
+        "发展和改革委员会",
+        1.2,
+        "粮食储备中心",
+        ("地方储备及应急成品粮油费用补贴", "粮食仓储设施维修", "价格监测体系建设"),
+        ("地方粮食储备费用补贴",),
+    ),
+    (
+        "文化广电和旅游局",
+        1.2,
+        "文化馆",
+        ("公共文化服务体系建设", "文物保护修缮", "乡村旅游基础设施建设", "广播电视户户通运维"),
+        ("公共文化场馆免费开放",),
+    ),
+    (
+        "生态环境局",
+        1.2,
+        "生态环境监测站",
+        ("大气污染防治", "水污染防治", "农村环境综合整治", "生态环境监测能力建设"),
+        ("生态保护补偿",),
+    ),
+    (
+        "财政局",
+        0.8,
+        "财政国库支付中心",
+        ("预算绩效管理第三方服务", "财政信息化建设", "政府采购监管"),
+        ("政府购买服务",),
+    ),
+    (
+        "自然资源局",
+        1.0,
+        "不动产登记中心",
+        ("国土空间规划编制", "不动产登记信息化", "地质灾害防治", "土地整理"),
+        ("耕地占补平衡",),
+    ),
+    (
+        "市场监督管理局",
+        1.0,
+        "综合执法大队",
+        ("食品安全抽检", "特种设备安全检验", "计量检定设备购置"),
+        ("小微企业扶持",),
+    ),
+    (
+        "林业和草原局",
+        1.2,
+        "林业工作站",
+        ("森林生态效益补偿", "退耕还林", "草原生态修复", "林业有害生物防治"),
+        ("草原生态保护补助奖励",),
+    ),
     ("科学技术局", 0.7, "", ("科技特派员服务", "科技创新引导资金", "农业科技示范基地建设"), ("科技创新券",)),
-    ("公安局", 1.0, "交通警察大队", ("道路交通安全设施建设", "视频监控系统建设", "执法办案中心建设"),
-     ("见义勇为奖励",)),
+    (
+        "公安局",
+        1.0,
+        "交通警察大队",
+        ("道路交通安全设施建设", "视频监控系统建设", "执法办案中心建设"),
+        ("见义勇为奖励",),
+    ),
     ("司法局", 0.7, "公共法律服务中心", ("公共法律服务体系建设", "人民调解工作经费"), ("法律援助",)),
     ("退役军人事务局", 0.8, "退役军人服务中心", ("退役军人服务站建设", "优抚对象医疗保障"), ("优抚对象抚恤补助",)),
     ("医疗保障局", 0.8, "医疗保障服务中心", ("医保信息化建设", "医保基金监管"), ("城乡居民医疗救助",)),
-    ("商务和工业信息化局", 0.9, "", ("电子商务进农村综合示范", "县域商业体系建设", "工业园区基础设施建设"),
-     ("消费券发放",)),
-    ("城市管理局", 1.0, "环境卫生管理所", ("城区环卫保洁购买服务", "生活垃圾清运", "城区路灯维修改造"),
-     ("垃圾分类激励",)),
+    (
+        "商务和工业信息化局",
+        0.9,
+        "",
+        ("电子商务进农村综合示范", "县域商业体系建设", "工业园区基础设施建设"),
+        ("消费券发放",),
+    ),
+    (
+        "城市管理局",
+        1.0,
+        "环境卫生管理所",
+        ("城区环卫保洁购买服务", "生活垃圾清运", "城区路灯维修改造"),
+        ("垃圾分类激励",),
+    ),
     ("统计局", 0.5, "", ("经济普查", "统计信息化建设"), ("统计调查补助",)),
     ("档案馆", 0.4, "", ("档案数字化", "档案库房改造"), ("档案抢救保护补助",)),
     ("体育运动中心", 0.5, "", ("全民健身设施建设", "体育场馆免费开放"), ("全民健身补助",)),
@@ -79,8 +206,14 @@ DEPARTMENTS: tuple[tuple[str, float, str, tuple[str, ...], tuple[str, ...]], ...
 )
 CORE_DEPARTMENTS = 10  # the first ten appear in every region
 
-EVALUATORS = ("模拟甲会计师事务所有限公司", "模拟乙资产评估咨询有限公司", "模拟丙工程造价咨询有限公司",
-              "模拟丁管理咨询有限公司", "模拟戊会计师事务所有限公司", "财政局（自行组织评价）")
+EVALUATORS = (
+    "模拟甲会计师事务所有限公司",
+    "模拟乙资产评估咨询有限公司",
+    "模拟丙工程造价咨询有限公司",
+    "模拟丁管理咨询有限公司",
+    "模拟戊会计师事务所有限公司",
+    "财政局（自行组织评价）",
+)
 
 # (scheme eval type, dimension names, weights); weights sum to 100
 DIM_SCHEMES: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
@@ -94,9 +227,21 @@ DIM_SCHEMES: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
 # (category, description, recommendation); "{x}" becomes a number; each description contains a keyword that
 # makes categories.classify() return exactly its category (tests/test_demo.py checks this)
 PROBLEM_TEMPLATES: tuple[tuple[str, str, str], ...] = (
-    ("绩效目标设置", "绩效目标设置不够细化量化，部分指标无法衡量", "按照细化、量化、可衡量的要求修订绩效目标，完善指标体系"),
-    ("绩效目标设置", "绩效指标与项目实际内容关联度不高，产出指标缺少数量和时效目标值", "结合实施内容设置产出、效益指标并明确目标值"),
-    ("绩效目标设置", "绩效目标与绩效自评衔接不畅，自评结果与实际完成情况存在偏差", "加强绩效运行监控，确保自评如实反映绩效目标完成情况"),
+    (
+        "绩效目标设置",
+        "绩效目标设置不够细化量化，部分指标无法衡量",
+        "按照细化、量化、可衡量的要求修订绩效目标，完善指标体系",
+    ),
+    (
+        "绩效目标设置",
+        "绩效指标与项目实际内容关联度不高，产出指标缺少数量和时效目标值",
+        "结合实施内容设置产出、效益指标并明确目标值",
+    ),
+    (
+        "绩效目标设置",
+        "绩效目标与绩效自评衔接不畅，自评结果与实际完成情况存在偏差",
+        "加强绩效运行监控，确保自评如实反映绩效目标完成情况",
+    ),
     ("绩效目标设置", "效益类绩效目标表述笼统，满意度指标未设置目标值", "细化效益指标，规范开展满意度调查"),
     ("绩效目标设置", "预算调整后年度绩效目标未同步修订", "预算调整时同步修订绩效目标并报财政部门备案"),
     ("预算编制与执行", "预算调整率达{x}%，预算编制不够精准", "加强项目前期论证，提高预算编制的准确性"),
@@ -104,7 +249,11 @@ PROBLEM_TEMPLATES: tuple[tuple[str, str, str], ...] = (
     ("预算编制与执行", "申报资金与实际需求不符，预算编制偏大", "按实际需求和支出标准测算申报资金"),
     ("预算编制与执行", "预算编制依据不充分，测算标准未附明细", "完善预算测算依据，细化支出标准"),
     ("预算编制与执行", "资金未按计划时间下达，预算执行进度滞后", "及时下达资金，合理安排实施计划"),
-    ("资金管理", "工程预付款支付时间早于施工合同签订时间，存在先付款后签合同的情况", "严格按照资金管理办法支付，确保审批手续齐全"),
+    (
+        "资金管理",
+        "工程预付款支付时间早于施工合同签订时间，存在先付款后签合同的情况",
+        "严格按照资金管理办法支付，确保审批手续齐全",
+    ),
     ("资金管理", "未按合同约定进度支付工程款", "按合同约定的节点和比例支付资金"),
     ("资金管理", "项目资金未实行专账核算，支出凭证附件不全", "设立项目辅助账，实行专账核算"),
     ("资金管理", "单位未制定项目资金管理办法，资金使用缺乏制度约束", "制定专项资金管理办法，规范资金使用"),
@@ -130,8 +279,14 @@ PROBLEM_TEMPLATES: tuple[tuple[str, str, str], ...] = (
 )
 
 EVAL_RECOMMENDATIONS = {  # per grade, best first (vocab.GRADES)
-    EXCELLENT: ("评价结果为优，建议下年度预算优先保障，继续保持。", "绩效良好，建议总结经验做法并推广，对发现的问题限期整改。"),
-    GOOD: ("建议针对存在问题限期整改，下年度预算原则上按原规模安排。", "建议完善绩效目标和资金管理，整改结果报财政局备案。"),
+    EXCELLENT: (
+        "评价结果为优，建议下年度预算优先保障，继续保持。",
+        "绩效良好，建议总结经验做法并推广，对发现的问题限期整改。",
+    ),
+    GOOD: (
+        "建议针对存在问题限期整改，下年度预算原则上按原规模安排。",
+        "建议完善绩效目标和资金管理，整改结果报财政局备案。",
+    ),
     FAIR: ("建议整改到位后再安排下年度预算，适当压减资金规模。", "建议对项目实施方案进行调整，下年度预算从严审核。"),
     POOR: ("建议暂停或调减下年度预算，整改不到位的不再安排资金。", "建议对项目进行全面清理，整改完成前不新增预算。"),
 }
@@ -143,7 +298,7 @@ BATCH_RECOMMENDATIONS = (
 
 
 def region_name(i: int) -> str:
-    """The fictional, clearly simulated name of region i (0-based): 模拟示例县（演示）, 模拟示例区（演示）, 模拟示例县2（演示）…"""
+    """The fictional, clearly simulated name of region i (0-based): 模拟示例县（演示）, 模拟示例区（演示）, …"""
     kind = "县" if i % 2 == 0 else "区"
     k = i // 2 + 1
     return f"模拟示例{kind}{'' if k == 1 else k}（演示）"
@@ -156,8 +311,11 @@ def default_n_regions(n_evaluations: int) -> int:
 
 def _july_first(years: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 of 1 July of each year."""
-    return ((years.astype("int64") - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 6) \
-        .astype("datetime64[D]").astype("int64")
+    return (
+        ((years.astype("int64") - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 6)
+        .astype("datetime64[D]")
+        .astype("int64")
+    )
 
 
 def _month_end_after_july(years: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -182,9 +340,14 @@ def _lookup(values: tuple[str, ...] | list[str], idx: np.ndarray, name: str) -> 
     return pl.Series(name, list(values), dtype=pl.String).gather(pl.Series(idx.astype("int64")))
 
 
-def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = None,
-             as_of: dt.date = settings.DEMO_AS_OF.value, first_year: int = 2019,
-             last_year: int = 2026) -> dict[str, pl.DataFrame]:
+def generate(
+    seed: int = 7,
+    n_evaluations: int = 300,
+    n_regions: int | None = None,
+    as_of: dt.date = settings.DEMO_AS_OF.value,
+    first_year: int = 2019,
+    last_year: int = 2026,
+) -> dict[str, pl.DataFrame]:
     """All five contract tables of a synthetic, clearly labelled demo snapshot (same arguments → same frames).
 
     Choices worth knowing:
@@ -234,8 +397,10 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     w = base_weight[dept_base_a]
     region_tot = np.bincount(dept_region_a, weights=w, minlength=R)
     # each region's cumulative weights normalised to (r, r+1]: one searchsorted picks for all evaluations
-    cum = dept_region_a + (np.cumsum(w) - np.concatenate([[0.0], np.cumsum(region_tot)])[dept_region_a]) \
-        / region_tot[dept_region_a]
+    cum = (
+        dept_region_a
+        + (np.cumsum(w) - np.concatenate([[0.0], np.cumsum(region_tot)])[dept_region_a]) / region_tot[dept_region_a]
+    )
 
     # ---- batches (region × eval year) and evaluations per batch --------------------------------
     start = first_year + rng.integers(0, min(4, n_years), size=R)
@@ -280,9 +445,13 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     lows = [b.low for b in GRADE_BANDS]  # 90, 80, 60, 0: each grade's scores start at its band's low edge
     score = np.select(
         [g == 0, g == 1, g == 2],
-        [lows[0] + 9.2 * rng.beta(1.3, 2.0, n), lows[1] + 9.99 * rng.beta(2.0, 1.5, n),
-         lows[2] + 19.99 * rng.beta(2.5, 1.2, n)],
-        lows[2] - 20 + 19.99 * rng.beta(2.0, 1.2, n))
+        [
+            lows[0] + 9.2 * rng.beta(1.3, 2.0, n),
+            lows[1] + 9.99 * rng.beta(2.0, 1.5, n),
+            lows[2] + 19.99 * rng.beta(2.5, 1.2, n),
+        ],
+        lows[2] - 20 + 19.99 * rng.beta(2.0, 1.2, n),
+    )
     ur = rng.random(n)
     score = np.where(ur < 0.75, np.round(score, 2), np.where(ur < 0.9, np.round(score, 1), np.round(score)))
     edge_extra = rng.random(n) < 0.02
@@ -290,8 +459,9 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     forced = rng.choice(n, size=min(n, len(EDGE_SCORES)), replace=False)
     score[forced] = np.array(EDGE_SCORES)[: forced.size]
     score = np.clip(score, 0, 100)
-    computed = np.select([score >= b.low for b in GRADE_BANDS[:-1]], list(range(len(GRADE_BANDS) - 1)),
-                         len(GRADE_BANDS) - 1)
+    computed = np.select(
+        [score >= b.low for b in GRADE_BANDS[:-1]], list(range(len(GRADE_BANDS) - 1)), len(GRADE_BANDS) - 1
+    )
     published = rng.random(n) < 0.8
     n_mis = int(round(0.01 * n)) if n >= 50 else 0
     grade_idx = computed.copy()
@@ -305,9 +475,11 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     budget = np.where(whole, rng.lognormal(np.log(1500), 0.7, n), rng.lognormal(np.log(220), 1.0, n))
     budget = np.round(np.where(whole, np.clip(budget, 200, 9000), np.clip(budget, 20, 5000)), 2)
     ua = rng.random(n)
-    rate = np.select([ua < 0.35, ua < 0.90, ua < 0.95],
-                     [np.ones(n), 1 - 0.4 * rng.beta(1.2, 4.0, n), 1 + rng.uniform(0.005, 0.08, n)],
-                     np.full(n, np.nan))
+    rate = np.select(
+        [ua < 0.35, ua < 0.90, ua < 0.95],
+        [np.ones(n), 1 - 0.4 * rng.beta(1.2, 4.0, n), 1 + rng.uniform(0.005, 0.08, n)],
+        np.full(n, np.nan),
+    )
     rate = np.where(score < 70, rate - 0.08, rate)
     rate = np.where(np.isnan(rate), np.nan, np.maximum(rate, 0.6))
     executed = np.round(budget * rate, 2)
@@ -337,10 +509,17 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     rec_variant = rng.integers(0, 2, size=n)
     rec_flat = [t for gr in GRADES for t in EVAL_RECOMMENDATIONS[gr]]
 
-    ev = pl.DataFrame({
-        "r": e_region + 1, "eval_year": e_year, "budget_year": e_budget_year, "seq": e_seq,
-        "etype": etype, "style": name_style, "use_sub": use_sub,
-    }).with_columns(
+    ev = pl.DataFrame(
+        {
+            "r": e_region + 1,
+            "eval_year": e_year,
+            "budget_year": e_budget_year,
+            "seq": e_seq,
+            "etype": etype,
+            "style": name_style,
+            "use_sub": use_sub,
+        }
+    ).with_columns(
         _lookup(regions, e_region, "region"),
         _lookup(dept_names, e_base, "department"),
         _lookup(sub_units, e_base, "sub"),
@@ -360,17 +539,28 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     width = max(3, len(str(int(e_seq.max()))))
     by = pl.col("budget_year").cast(pl.String)
     ev = ev.with_columns(
-        eval_id=pl.concat_str([pl.lit("demo-"), pl.col("r").cast(pl.String), pl.lit("-"),
-                               pl.col("eval_year").cast(pl.String), pl.lit("-"),
-                               pl.col("seq").cast(pl.String).str.zfill(width)]),
+        eval_id=pl.concat_str(
+            [
+                pl.lit("demo-"),
+                pl.col("r").cast(pl.String),
+                pl.lit("-"),
+                pl.col("eval_year").cast(pl.String),
+                pl.lit("-"),
+                pl.col("seq").cast(pl.String).str.zfill(width),
+            ]
+        ),
         project_name=pl.when(pl.col("etype") == 1)
         .then(pl.concat_str([by, pl.lit("年"), pl.col("department"), pl.lit("部门整体支出绩效评价")]))
-        .when(pl.col("etype") == 2).then(pl.concat_str([by, pl.lit("年"), pl.col("policy"), pl.lit("政策")]))
-        .when(pl.col("style") == 0).then(pl.concat_str([by, pl.lit("年"), pl.col("theme"), pl.lit("项目")]))
-        .when(pl.col("style") == 1).then(pl.concat_str([by, pl.lit("年度"), pl.col("theme"), pl.lit("项目")]))
+        .when(pl.col("etype") == 2)
+        .then(pl.concat_str([by, pl.lit("年"), pl.col("policy"), pl.lit("政策")]))
+        .when(pl.col("style") == 0)
+        .then(pl.concat_str([by, pl.lit("年"), pl.col("theme"), pl.lit("项目")]))
+        .when(pl.col("style") == 1)
+        .then(pl.concat_str([by, pl.lit("年度"), pl.col("theme"), pl.lit("项目")]))
         .otherwise(pl.concat_str([pl.col("theme"), pl.lit("项目（"), by, pl.lit("年度）")])),
         unit=pl.when(pl.col("use_sub") & (pl.col("sub") != "")).then(pl.col("sub")).otherwise(pl.col("department")),
-        source=pl.lit(source), synthetic=pl.lit(True),
+        source=pl.lit(source),
+        synthetic=pl.lit(True),
     )
     evaluations = schema.conform("evaluations", ev)
 
@@ -390,50 +580,77 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
         resid -= adj
     present = (wc > 0).ravel()
     eval_rows = np.repeat(np.arange(n), 4)[present]
-    dims = pl.DataFrame({
-        "eval_id": evaluations["eval_id"].gather(pl.Series(eval_rows)),
-        "dimension": _lookup(dim_names, scheme_names[scheme].ravel()[present], "dimension"),
-        "weight": wc.ravel()[present] / 100.0,
-        "score": dc.ravel()[present] / 100.0,
-    })
+    dims = pl.DataFrame(
+        {
+            "eval_id": evaluations["eval_id"].gather(pl.Series(eval_rows)),
+            "dimension": _lookup(dim_names, scheme_names[scheme].ravel()[present], "dimension"),
+            "weight": wc.ravel()[present] / 100.0,
+            "score": dc.ravel()[present] / 100.0,
+        }
+    )
     dimension_scores = schema.conform("dimension_scores", dims)
 
     # ---- dept_budgets: the coverage denominator -----------------------------------------------
-    dy = (pl.DataFrame({"r": e_region, "budget_year": e_budget_year, "d": e_base, "whole": whole,
-                        "amt": np.where(whole, 0.0, amount_used), "wb": np.where(whole, budget, 0.0)})
-          .group_by("r", "budget_year", "d")
-          .agg(pl.col("amt").sum(), pl.col("wb").max(), pl.col("whole").any())
-          .sort("r", "budget_year", "d"))
+    dy = (
+        pl.DataFrame(
+            {
+                "r": e_region,
+                "budget_year": e_budget_year,
+                "d": e_base,
+                "whole": whole,
+                "amt": np.where(whole, 0.0, amount_used),
+                "wb": np.where(whole, budget, 0.0),
+            }
+        )
+        .group_by("r", "budget_year", "d")
+        .agg(pl.col("amt").sum(), pl.col("wb").max(), pl.col("whole").any())
+        .sort("r", "budget_year", "d")
+    )
     G = dy.height
     amt = dy["amt"].to_numpy()
     has_whole = dy["whole"].to_numpy()
     uc = rng.random(G)
-    cov = np.where(uc < 0.27, rng.uniform(0.04, 0.19, G),
-                   np.where(uc < 0.67, rng.uniform(0.205, 0.35, G), rng.uniform(0.35, 0.95, G)))
+    cov = np.where(
+        uc < 0.27,
+        rng.uniform(0.04, 0.19, G),
+        np.where(uc < 0.67, rng.uniform(0.205, 0.35, G), rng.uniform(0.35, 0.95, G)),
+    )
     pb = np.where(amt > 0, amt / cov, dy["wb"].to_numpy() * rng.uniform(0.3, 0.8, G))
     drop = np.zeros(G, dtype=bool)
     eligible = np.flatnonzero(~has_whole)
     n_drop = min(eligible.size, max(2, int(round(0.06 * G))) if G >= 10 else (1 if G >= 3 else 0))
     if n_drop:
         drop[rng.choice(eligible, size=n_drop, replace=False)] = True
-    dept_budgets = schema.conform("dept_budgets", dy.with_columns(
-        region=_lookup(regions, dy["r"].to_numpy(), "region"),
-        department=_lookup(dept_names, dy["d"].to_numpy(), "department"),
-        project_budget_wan=pl.Series(np.round(pb, 2)),
-        source=pl.lit(source), synthetic=pl.lit(True),
-    ).filter(pl.Series(~drop)))
+    dept_budgets = schema.conform(
+        "dept_budgets",
+        dy.with_columns(
+            region=_lookup(regions, dy["r"].to_numpy(), "region"),
+            department=_lookup(dept_names, dy["d"].to_numpy(), "department"),
+            project_budget_wan=pl.Series(np.round(pb, 2)),
+            source=pl.lit(source),
+            synthetic=pl.lit(True),
+        ).filter(pl.Series(~drop)),
+    )
 
     # ---- batches ------------------------------------------------------------------------------
     b_total = np.bincount(e_batch, weights=amount_used, minlength=nb)
     off = rng.random(nb) < 0.15
     b_total = np.round(np.where(off, b_total * rng.uniform(0.97, 1.03, nb), b_total), 2)
-    bt = pl.DataFrame({"r": b_region, "eval_year": b_year, "budget_year": b_year - 1}).with_columns(
-        region=_lookup(regions, b_region, "region"),
-        evaluated_total_wan=pl.Series(b_total),
-        recommendations=_lookup(BATCH_RECOMMENDATIONS, rng.integers(0, len(BATCH_RECOMMENDATIONS), nb), "rec"),
-        source=pl.lit(source), synthetic=pl.lit(True),
-    ).with_columns(title=pl.concat_str([pl.col("region"), pl.col("eval_year").cast(pl.String),
-                                        pl.lit("年度财政重点绩效评价结果（模拟）")]))
+    bt = (
+        pl.DataFrame({"r": b_region, "eval_year": b_year, "budget_year": b_year - 1})
+        .with_columns(
+            region=_lookup(regions, b_region, "region"),
+            evaluated_total_wan=pl.Series(b_total),
+            recommendations=_lookup(BATCH_RECOMMENDATIONS, rng.integers(0, len(BATCH_RECOMMENDATIONS), nb), "rec"),
+            source=pl.lit(source),
+            synthetic=pl.lit(True),
+        )
+        .with_columns(
+            title=pl.concat_str(
+                [pl.col("region"), pl.col("eval_year").cast(pl.String), pl.lit("年度财政重点绩效评价结果（模拟）")]
+            )
+        )
+    )
     batches = schema.conform("batches", bt)
 
     # ---- problems: per evaluation, then per batch ---------------------------------------------
@@ -452,8 +669,9 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     # distinct templates within one evaluation / batch: offset + k·step (mod T), step coprime with T
     tm_off, tm_step = rng.integers(0, T, size=n), rng.choice(steps, size=n)
     tb_off, tb_step = rng.integers(0, T, size=nb), rng.choice(steps, size=nb)
-    tmpl = np.concatenate([(tm_off[p_eval] + (p_k - 1) * tm_step[p_eval]) % T,
-                           (tb_off[pb_batch] + (pb_k - 1) * tb_step[pb_batch]) % T])
+    tmpl = np.concatenate(
+        [(tm_off[p_eval] + (p_k - 1) * tm_step[p_eval]) % T, (tb_off[pb_batch] + (pb_k - 1) * tb_step[pb_batch]) % T]
+    )
     NP = P + PB
     pr_year = np.concatenate([e_year[p_eval], b_year[pb_batch]])
     is_batch = np.concatenate([np.zeros(P, dtype=bool), np.ones(PB, dtype=bool)])
@@ -476,34 +694,57 @@ def generate(seed: int = 7, n_evaluations: int = 300, n_regions: int | None = No
     cats = [t[0] for t in PROBLEM_TEMPLATES]
     x = rng.integers(8, 46, size=NP)
     eval_ids = evaluations["eval_id"]
-    pr = pl.DataFrame({
-        "eval_id": pl.concat([eval_ids.gather(pl.Series(p_eval)), pl.Series([None] * PB, dtype=pl.String)]),
-        "r": np.concatenate([e_region[p_eval], b_region[pb_batch]]) + 1,
-        "eval_year": pr_year,
-        "k": np.concatenate([p_k, pb_k]),
-        "is_batch": is_batch,
-        "tracked": tracked,
-        "x": x,
-    }).with_columns(
-        region=_lookup(regions, np.concatenate([e_region[p_eval], b_region[pb_batch]]), "region"),
-        category=_lookup(cats, tmpl, "category"),
-        description=_lookup([t[1] for t in PROBLEM_TEMPLATES], tmpl, "description"),
-        recommendation=_lookup([t[2] for t in PROBLEM_TEMPLATES], tmpl, "recommendation"),
-        responsible_unit=pl.concat([evaluations["department"].gather(pl.Series(p_eval)),
-                                    pl.Series(["各预算部门"] * PB, dtype=pl.String)]),
-        due_date=_date_series("due_date", due, tracked),
-        status=_lookup(STATUSES, status, "status"),
-        closed_date=_date_series("closed_date", closed, done),
-    ).with_columns(
-        description=pl.col("description").str.replace("{x}", pl.col("x").cast(pl.String), literal=True),
-        status=pl.when(pl.col("tracked")).then(pl.col("status")),
-        problem_id=pl.when(pl.col("is_batch"))
-        .then(pl.concat_str([pl.lit("demo-"), pl.col("r").cast(pl.String), pl.lit("-"),
-                             pl.col("eval_year").cast(pl.String), pl.lit("-B"), pl.col("k").cast(pl.String)]))
-        .otherwise(pl.concat_str([pl.col("eval_id"), pl.lit("-P"), pl.col("k").cast(pl.String)])),
-        source=pl.lit(source), synthetic=pl.lit(True),
+    pr = (
+        pl.DataFrame(
+            {
+                "eval_id": pl.concat([eval_ids.gather(pl.Series(p_eval)), pl.Series([None] * PB, dtype=pl.String)]),
+                "r": np.concatenate([e_region[p_eval], b_region[pb_batch]]) + 1,
+                "eval_year": pr_year,
+                "k": np.concatenate([p_k, pb_k]),
+                "is_batch": is_batch,
+                "tracked": tracked,
+                "x": x,
+            }
+        )
+        .with_columns(
+            region=_lookup(regions, np.concatenate([e_region[p_eval], b_region[pb_batch]]), "region"),
+            category=_lookup(cats, tmpl, "category"),
+            description=_lookup([t[1] for t in PROBLEM_TEMPLATES], tmpl, "description"),
+            recommendation=_lookup([t[2] for t in PROBLEM_TEMPLATES], tmpl, "recommendation"),
+            responsible_unit=pl.concat(
+                [evaluations["department"].gather(pl.Series(p_eval)), pl.Series(["各预算部门"] * PB, dtype=pl.String)]
+            ),
+            due_date=_date_series("due_date", due, tracked),
+            status=_lookup(STATUSES, status, "status"),
+            closed_date=_date_series("closed_date", closed, done),
+        )
+        .with_columns(
+            description=pl.col("description").str.replace("{x}", pl.col("x").cast(pl.String), literal=True),
+            status=pl.when(pl.col("tracked")).then(pl.col("status")),
+            problem_id=pl.when(pl.col("is_batch"))
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit("demo-"),
+                        pl.col("r").cast(pl.String),
+                        pl.lit("-"),
+                        pl.col("eval_year").cast(pl.String),
+                        pl.lit("-B"),
+                        pl.col("k").cast(pl.String),
+                    ]
+                )
+            )
+            .otherwise(pl.concat_str([pl.col("eval_id"), pl.lit("-P"), pl.col("k").cast(pl.String)])),
+            source=pl.lit(source),
+            synthetic=pl.lit(True),
+        )
     )
     problems = schema.conform("problems", pr)
 
-    return {"evaluations": evaluations, "dimension_scores": dimension_scores, "problems": problems,
-            "dept_budgets": dept_budgets, "batches": batches}
+    return {
+        "evaluations": evaluations,
+        "dimension_scores": dimension_scores,
+        "problems": problems,
+        "dept_budgets": dept_budgets,
+        "batches": batches,
+    }

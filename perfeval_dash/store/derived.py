@@ -27,7 +27,6 @@ from pathlib import Path
 
 import duckdb
 
-from perfeval_dash.domain import vocab
 from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amount_sql, overdue_sql, status_code_sql
 from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
 
@@ -143,8 +142,9 @@ def attach(con: duckdb.DuckDBPyConnection, folder: Path, as_of: dt.date) -> bool
     if not path.is_file():
         return False
     con.execute(f"ATTACH {sql_string(str(path))} AS derived (READ_ONLY)")
-    info = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'derived' "
-                       "AND table_name = 'derived_info'").fetchall()[0][0]
+    info = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'derived' AND table_name = 'derived_info'"
+    ).fetchall()[0][0]
     if not info or con.execute("SELECT version, as_of FROM derived.main.derived_info").fetchall() != [(VERSION, as_of)]:
         con.execute("DETACH derived")
         return False
@@ -163,4 +163,3 @@ def check_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
 def sql_string(value: str) -> str:
     """A SQL string literal (for file paths the store chooses; never for user input)."""
     return "'" + value.replace("'", "''") + "'"
-

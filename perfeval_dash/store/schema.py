@@ -59,77 +59,215 @@ class Table:
         return {c.name: c.dtype for c in self.columns}
 
 
-_SYN = Column("synthetic", pl.Boolean, "模拟数据", "true = 演示用模拟数据；false = 真实记录", required=True,
-              example="false")
+_SYN = Column(
+    "synthetic", pl.Boolean, "模拟数据", "true = 演示用模拟数据；false = 真实记录", required=True, example="false"
+)
 _REGION = Column("region", pl.String, "地区", "开展评价的地区（本级政府）", required=True, example="特克斯县")
-_EVAL_YEAR = Column("eval_year", pl.Int32, "评价年度", "开展并发布评价的年度", required=True,
-                    min_value=2000, max_value=2100, example="2024")
-_BUDGET_YEAR = Column("budget_year", pl.Int32, "预算年度", "被评价资金所属的预算年度（常为评价年度−1）",
-                      required=True, min_value=2000, max_value=2100, example="2023")
-_SOURCE = Column("source", pl.String, "来源文件", "记录所依据的文件（报告标题或导入文件名）", example="特克斯县2024年度重点项目绩效评价工作总结报告")
+_EVAL_YEAR = Column(
+    "eval_year",
+    pl.Int32,
+    "评价年度",
+    "开展并发布评价的年度",
+    required=True,
+    min_value=2000,
+    max_value=2100,
+    example="2024",
+)
+_BUDGET_YEAR = Column(
+    "budget_year",
+    pl.Int32,
+    "预算年度",
+    "被评价资金所属的预算年度（常为评价年度−1）",
+    required=True,
+    min_value=2000,
+    max_value=2100,
+    example="2023",
+)
+_SOURCE = Column(
+    "source",
+    pl.String,
+    "来源文件",
+    "记录所依据的文件（报告标题或导入文件名）",
+    example="特克斯县2024年度重点项目绩效评价工作总结报告",
+)
 
 EVALUATIONS = Table(
-    "evaluations", "评价结果", "每条重点绩效评价一行",
+    "evaluations",
+    "评价结果",
+    "每条重点绩效评价一行",
     (
-        Column("eval_id", pl.String, "评价编号", "稳定的评价编号（字母、数字、-）", required=True, example="tekes-2024-01"),
-        _REGION, _EVAL_YEAR, _BUDGET_YEAR,
-        Column("eval_type", pl.String, "评价类型", "项目支出 / 部门整体支出 / 政策评价", required=True,
-               allowed=EVAL_TYPES, example=EVAL_TYPES[0]),
-        Column("project_name", pl.String, "项目名称", "被评价的项目、部门整体或政策名称", required=True,
-               example="2024年基层民政工作经办能力项目"),
-        Column("department", pl.String, "主管部门", "预算主管部门（20%覆盖率按此统计）", required=True, example="特克斯县民政局"),
+        Column(
+            "eval_id", pl.String, "评价编号", "稳定的评价编号（字母、数字、-）", required=True, example="tekes-2024-01"
+        ),
+        _REGION,
+        _EVAL_YEAR,
+        _BUDGET_YEAR,
+        Column(
+            "eval_type",
+            pl.String,
+            "评价类型",
+            "项目支出 / 部门整体支出 / 政策评价",
+            required=True,
+            allowed=EVAL_TYPES,
+            example=EVAL_TYPES[0],
+        ),
+        Column(
+            "project_name",
+            pl.String,
+            "项目名称",
+            "被评价的项目、部门整体或政策名称",
+            required=True,
+            example="2024年基层民政工作经办能力项目",
+        ),
+        Column(
+            "department",
+            pl.String,
+            "主管部门",
+            "预算主管部门（20%覆盖率按此统计）",
+            required=True,
+            example="特克斯县民政局",
+        ),
         Column("unit", pl.String, "实施单位", "实施单位 / 项目单位", example="特克斯县民政局"),
-        Column("evaluator", pl.String, "评价机构", "开展评价的机构（第三方或财政局）", example="河南凯桥会计师事务所有限公司"),
-        Column("budget_wan", pl.Float64, "预算金额", "预算（或计划投资）金额", unit="万元", min_value=0, example="123.77"),
-        Column("executed_wan", pl.Float64, "执行金额", "实际执行（支出）金额", unit="万元", min_value=0, example="123.77"),
-        Column("evaluated_wan", pl.Float64, "评价金额", "纳入评价的金额；未给出时按预算金额计", unit="万元", min_value=0,
-               example=""),
-        Column("amount_basis", pl.String, "金额口径", "原文给出金额的方式（如 总投资估算、计划投资/实际投资）",
-               example="项目资金：预算/执行"),
-        Column("score", pl.Float64, "评价得分", "总分，0–100", required=True, unit="分", min_value=0, max_value=100,
-               example="97.17"),
-        Column("grade", pl.String, "评价等级", "原文公布的等级；未公布时按分数计算", required=True, allowed=GRADES,
-               example=GRADES[0]),
-        Column("grade_published", pl.Boolean, "等级为原文公布", "true = 等级取自原文；false = 按分数段计算",
-               required=True, example="true"),
-        Column("recommendations", pl.String, "结果应用建议", "原文对该评价给出的结果应用 / 整改建议（整段）", example=""),
-        _SOURCE, _SYN,
+        Column(
+            "evaluator",
+            pl.String,
+            "评价机构",
+            "开展评价的机构（第三方或财政局）",
+            example="河南凯桥会计师事务所有限公司",
+        ),
+        Column(
+            "budget_wan", pl.Float64, "预算金额", "预算（或计划投资）金额", unit="万元", min_value=0, example="123.77"
+        ),
+        Column(
+            "executed_wan", pl.Float64, "执行金额", "实际执行（支出）金额", unit="万元", min_value=0, example="123.77"
+        ),
+        Column(
+            "evaluated_wan",
+            pl.Float64,
+            "评价金额",
+            "纳入评价的金额；未给出时按预算金额计",
+            unit="万元",
+            min_value=0,
+            example="",
+        ),
+        Column(
+            "amount_basis",
+            pl.String,
+            "金额口径",
+            "原文给出金额的方式（如 总投资估算、计划投资/实际投资）",
+            example="项目资金：预算/执行",
+        ),
+        Column(
+            "score",
+            pl.Float64,
+            "评价得分",
+            "总分，0–100",
+            required=True,
+            unit="分",
+            min_value=0,
+            max_value=100,
+            example="97.17",
+        ),
+        Column(
+            "grade",
+            pl.String,
+            "评价等级",
+            "原文公布的等级；未公布时按分数计算",
+            required=True,
+            allowed=GRADES,
+            example=GRADES[0],
+        ),
+        Column(
+            "grade_published",
+            pl.Boolean,
+            "等级为原文公布",
+            "true = 等级取自原文；false = 按分数段计算",
+            required=True,
+            example="true",
+        ),
+        Column(
+            "recommendations", pl.String, "结果应用建议", "原文对该评价给出的结果应用 / 整改建议（整段）", example=""
+        ),
+        _SOURCE,
+        _SYN,
     ),
     key=("eval_id",),
     references=((("region", "eval_year"), "batches", ("region", "eval_year")),),
 )
 
 DIMENSION_SCORES = Table(
-    "dimension_scores", "维度得分", "评价的一级指标得分（名称、权重、得分）",
+    "dimension_scores",
+    "维度得分",
+    "评价的一级指标得分（名称、权重、得分）",
     (
         Column("eval_id", pl.String, "评价编号", "所属评价", required=True, example="tekes-2024-05"),
-        Column("dimension", pl.String, "一级指标", "如 决策/过程/产出/效益，部门决策/部门管理/部门绩效", required=True,
-               example="部门决策"),
-        Column("weight", pl.Float64, "权重", "该维度满分", required=True, unit="分", min_value=0, max_value=100,
-               example="15"),
-        Column("score", pl.Float64, "得分", "该维度得分（不超过权重）", required=True, unit="分", min_value=0,
-               max_value=100, example="14"),
+        Column(
+            "dimension",
+            pl.String,
+            "一级指标",
+            "如 决策/过程/产出/效益，部门决策/部门管理/部门绩效",
+            required=True,
+            example="部门决策",
+        ),
+        Column(
+            "weight",
+            pl.Float64,
+            "权重",
+            "该维度满分",
+            required=True,
+            unit="分",
+            min_value=0,
+            max_value=100,
+            example="15",
+        ),
+        Column(
+            "score",
+            pl.Float64,
+            "得分",
+            "该维度得分（不超过权重）",
+            required=True,
+            unit="分",
+            min_value=0,
+            max_value=100,
+            example="14",
+        ),
     ),
     key=("eval_id", "dimension"),
     references=((("eval_id",), "evaluations", ("eval_id",)),),
 )
 
 PROBLEMS = Table(
-    "problems", "问题整改", "评价发现的问题及整改跟踪；eval_id 为空表示整批评价的共性问题",
+    "problems",
+    "问题整改",
+    "评价发现的问题及整改跟踪；eval_id 为空表示整批评价的共性问题",
     (
         Column("problem_id", pl.String, "问题编号", "稳定的问题编号", required=True, example="tekes-2024-P01"),
         Column("eval_id", pl.String, "评价编号", "所属评价；为空表示该地区该年度整批评价的共性问题", example=""),
-        _REGION, _EVAL_YEAR,
-        Column("category", pl.String, "问题类别", "共性问题类别（按关键词规则归类，见 categories.py）", required=True,
-               example="资金管理"),
+        _REGION,
+        _EVAL_YEAR,
+        Column(
+            "category",
+            pl.String,
+            "问题类别",
+            "共性问题类别（按关键词规则归类，见 categories.py）",
+            required=True,
+            example="资金管理",
+        ),
         Column("description", pl.String, "问题描述", "存在的主要问题（原文）", required=True, example=""),
         Column("recommendation", pl.String, "整改建议", "针对该问题的整改建议", example=""),
         Column("responsible_unit", pl.String, "整改责任单位", "负责整改的单位", example=""),
         Column("due_date", pl.Date, "整改期限", "整改截止日期", example="2025-06-30"),
-        Column("status", pl.String, "整改状态", " → ".join(STATUSES[:3]) + f"（→ {STATUSES[3]}）；为空表示无整改跟踪记录",
-               allowed=STATUSES, example=STATUSES[1]),
+        Column(
+            "status",
+            pl.String,
+            "整改状态",
+            " → ".join(STATUSES[:3]) + f"（→ {STATUSES[3]}）；为空表示无整改跟踪记录",
+            allowed=STATUSES,
+            example=STATUSES[1],
+        ),
         Column("closed_date", pl.Date, "完成日期", "整改完成（或销号）日期", example=""),
-        _SOURCE, _SYN,
+        _SOURCE,
+        _SYN,
     ),
     key=("problem_id",),
     references=(
@@ -139,26 +277,57 @@ PROBLEMS = Table(
 )
 
 DEPT_BUDGETS = Table(
-    "dept_budgets", "部门预算", "各部门年度项目预算总额：20%覆盖率的分母",
+    "dept_budgets",
+    "部门预算",
+    "各部门年度项目预算总额：20%覆盖率的分母",
     (
-        _REGION, _BUDGET_YEAR,
+        _REGION,
+        _BUDGET_YEAR,
         Column("department", pl.String, "主管部门", "预算主管部门", required=True, example="特克斯县民政局"),
-        Column("project_budget_wan", pl.Float64, "年度项目预算总额", "该部门该年度项目支出预算总额", required=True,
-               unit="万元", min_value=0, example="2500"),
-        _SOURCE, _SYN,
+        Column(
+            "project_budget_wan",
+            pl.Float64,
+            "年度项目预算总额",
+            "该部门该年度项目支出预算总额",
+            required=True,
+            unit="万元",
+            min_value=0,
+            example="2500",
+        ),
+        _SOURCE,
+        _SYN,
     ),
     key=("region", "budget_year", "department"),
 )
 
 BATCHES = Table(
-    "batches", "评价批次", "每份公布的评价报告（地区 + 评价年度）一行",
+    "batches",
+    "评价批次",
+    "每份公布的评价报告（地区 + 评价年度）一行",
     (
-        _REGION, _EVAL_YEAR, _BUDGET_YEAR,
-        Column("title", pl.String, "报告标题", "报告标题", required=True, example="特克斯县2024年度重点项目绩效评价工作总结报告"),
-        Column("evaluated_total_wan", pl.Float64, "公布评价金额合计", "报告公布的本批评价金额合计（可能不等于逐项之和）",
-               unit="万元", min_value=0, example="8780.09"),
+        _REGION,
+        _EVAL_YEAR,
+        _BUDGET_YEAR,
+        Column(
+            "title",
+            pl.String,
+            "报告标题",
+            "报告标题",
+            required=True,
+            example="特克斯县2024年度重点项目绩效评价工作总结报告",
+        ),
+        Column(
+            "evaluated_total_wan",
+            pl.Float64,
+            "公布评价金额合计",
+            "报告公布的本批评价金额合计（可能不等于逐项之和）",
+            unit="万元",
+            min_value=0,
+            example="8780.09",
+        ),
         Column("recommendations", pl.String, "整批改进措施", "报告针对整批评价提出的改进措施（整段）", example=""),
-        _SOURCE, _SYN,
+        _SOURCE,
+        _SYN,
     ),
     key=("region", "eval_year"),
 )
@@ -168,23 +337,47 @@ TABLES: dict[str, Table] = {t.name: t for t in (EVALUATIONS, DIMENSION_SCORES, P
 
 @dataclass(frozen=True)
 class Finding:
-    """One contract violation: where it is (table, 1-based row, column), the value and what is expected."""
+    """One problem found in data: where (a contract table, or an imported file and sheet), row, column, value, why.
 
-    table: str
+    The one finding type of the product: contract checks name the table (row = 1-based position); import checks
+    name the file and sheet (row = the row number Excel shows, column = its header).
+    """
+
+    table: str | None
     row: int | None
     column: str | None
     value: object
     message: str
     severity: str = "error"  # "error" blocks publishing, "warning" does not
+    file: str | None = None
+    sheet: str | None = None
 
-    def __str__(self) -> str:
-        where = [f"表 {self.table}（{TABLES[self.table].header}）" if self.table in TABLES else f"表 {self.table}"]
+    def _where(self) -> list[str]:
+        if self.file is not None:
+            where = [self.file] + ([f"工作表「{self.sheet}」"] if self.sheet else [])
+        else:
+            where = [f"表 {self.table}（{TABLES[self.table].header}）" if self.table in TABLES else f"表 {self.table}"]
         if self.row is not None:
             where.append(f"第 {self.row} 行")
-        if self.column is not None:
-            where.append(f"列 {self.column}")
-        value = "" if self.value is None else f"，值「{self.value}」"
-        return f"{'错误' if self.severity == 'error' else '警告'}：{' '.join(where)}{value}：{self.message}"
+        if self.column:
+            where.append(f"列「{self.column}」" if self.file is not None else f"列 {self.column}")
+        return where
+
+    def __str__(self) -> str:
+        value = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
+        return f"{'错误' if self.severity == 'error' else '警告'}：{' '.join(self._where())}{value}：{self.message}"
+
+    def as_row(self) -> dict:
+        """A dict with Chinese keys for tables in the UI."""
+        return {
+            "级别": "错误" if self.severity == "error" else "警告",
+            "文件": self.file or "",
+            "工作表": self.sheet or (TABLES[self.table].header if self.table in TABLES else ""),
+            "行": self.row,
+            "列": self.column or "",
+            "值": "" if self.value is None else str(self.value),
+            "说明": self.message,
+        }
 
 
 def text_length(expr: pl.Expr) -> pl.Expr:
@@ -248,32 +441,55 @@ def validate(tables: dict[str, pl.DataFrame], limit_per_check: int = 20) -> list
                 bad = idx.filter(pl.col(c.name).is_null())
                 if c.dtype == pl.String:
                     bad = idx.filter(pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == ""))
-                findings += _first([Finding(name, r, c.name, v, "必填，不能为空") for r, v in _rows(bad)],
-                                   limit_per_check)
+                findings += _first(
+                    [Finding(name, r, c.name, v, "必填，不能为空") for r, v in _rows(bad)], limit_per_check
+                )
             if c.dtype == pl.String:
                 bad = idx.filter(text_length(pl.col(c.name)) > EXCEL_CELL_MAX_CHARS)
-                findings += _first([Finding(name, r, c.name, _preview(v),
-                                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
-                                            "导出到 Excel 会被截断；请删减或拆分")
-                                    for r, v in _rows(bad)], limit_per_check)
+                findings += _first(
+                    [
+                        Finding(
+                            name,
+                            r,
+                            c.name,
+                            _preview(v),
+                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
+                            "导出到 Excel 会被截断；请删减或拆分",
+                        )
+                        for r, v in _rows(bad)
+                    ],
+                    limit_per_check,
+                )
             if c.allowed is not None:
                 bad = idx.filter(pl.col(c.name).is_not_null() & ~pl.col(c.name).is_in(list(c.allowed)))
-                findings += _first([Finding(name, r, c.name, v, f"应为以下之一：{' / '.join(c.allowed)}")
-                                    for r, v in _rows(bad)], limit_per_check)
+                findings += _first(
+                    [Finding(name, r, c.name, v, f"应为以下之一：{' / '.join(c.allowed)}") for r, v in _rows(bad)],
+                    limit_per_check,
+                )
             if c.min_value is not None and c.dtype != pl.String:
                 bad = idx.filter(pl.col(c.name) < c.min_value)
-                findings += _first([Finding(name, r, c.name, v, f"不能小于 {c.min_value:g}") for r, v in _rows(bad)],
-                                   limit_per_check)
+                findings += _first(
+                    [Finding(name, r, c.name, v, f"不能小于 {c.min_value:g}") for r, v in _rows(bad)], limit_per_check
+                )
             if c.max_value is not None and c.dtype != pl.String:
                 bad = idx.filter(pl.col(c.name) > c.max_value)
-                findings += _first([Finding(name, r, c.name, v, f"不能大于 {c.max_value:g}") for r, v in _rows(bad)],
-                                   limit_per_check)
-        dup = (df.with_row_index("_row", offset=1)
-               .filter(pl.struct(list(table.key)).is_duplicated())
-               .filter(pl.col("_row") > pl.col("_row").min().over(list(table.key))))
-        findings += _first([Finding(name, int(r["_row"]), "、".join(table.key),
-                                    " / ".join(str(r[k]) for k in table.key), "主键重复")
-                            for r in dup.iter_rows(named=True)], limit_per_check)
+                findings += _first(
+                    [Finding(name, r, c.name, v, f"不能大于 {c.max_value:g}") for r, v in _rows(bad)], limit_per_check
+                )
+        dup = (
+            df.with_row_index("_row", offset=1)
+            .filter(pl.struct(list(table.key)).is_duplicated())
+            .filter(pl.col("_row") > pl.col("_row").min().over(list(table.key)))
+        )
+        findings += _first(
+            [
+                Finding(
+                    name, int(r["_row"]), "、".join(table.key), " / ".join(str(r[k]) for k in table.key), "主键重复"
+                )
+                for r in dup.iter_rows(named=True)
+            ],
+            limit_per_check,
+        )
     if any(f.severity == "error" and f.row is None for f in findings):
         return findings  # structure is broken; cross-table checks would only add noise
     findings += _check_references(tables, limit_per_check)
@@ -285,13 +501,26 @@ def _check_references(tables: dict[str, pl.DataFrame], limit: int) -> list[Findi
     out: list[Finding] = []
     for name, table in TABLES.items():
         for local, other, remote in table.references:
-            df = tables[name].with_row_index("_row", offset=1).filter(
-                pl.all_horizontal(pl.col(c).is_not_null() for c in local))
-            keys = tables[other].select([pl.col(r).alias(l) for l, r in zip(local, remote)]).unique()
+            df = (
+                tables[name]
+                .with_row_index("_row", offset=1)
+                .filter(pl.all_horizontal(pl.col(c).is_not_null() for c in local))
+            )
+            keys = tables[other].select([pl.col(r).alias(loc) for loc, r in zip(local, remote)]).unique()
             orphans = df.join(keys, on=list(local), how="anti", nulls_equal=True)
-            out += _first([Finding(name, int(r["_row"]), "、".join(local), " / ".join(str(r[c]) for c in local),
-                                   f"在表 {other}（{TABLES[other].header}）中找不到对应记录")
-                           for r in orphans.iter_rows(named=True)], limit)
+            out += _first(
+                [
+                    Finding(
+                        name,
+                        int(r["_row"]),
+                        "、".join(local),
+                        " / ".join(str(r[c]) for c in local),
+                        f"在表 {other}（{TABLES[other].header}）中找不到对应记录",
+                    )
+                    for r in orphans.iter_rows(named=True)
+                ],
+                limit,
+            )
     return out
 
 
@@ -299,14 +528,32 @@ def _check_rules(tables: dict[str, pl.DataFrame], limit: int) -> list[Finding]:
     """Rules that span columns: dimension score ≤ weight, published grade vs score band (warning)."""
     out: list[Finding] = []
     dims = tables["dimension_scores"].with_row_index("_row", offset=1).filter(pl.col("score") > pl.col("weight"))
-    out += _first([Finding("dimension_scores", int(r["_row"]), "score", r["score"], f"得分不能超过权重 {r['weight']:g}")
-                   for r in dims.iter_rows(named=True)], limit)
-    ev = tables["evaluations"].with_row_index("_row", offset=1).filter(
-        pl.col("score").is_not_null() & (grade_expr(pl.col("score")) != pl.col("grade")))
-    out += _first([Finding("evaluations", int(r["_row"]), "grade", r["grade"],
-                           f"与得分 {r['score']:g} 所在等级不一致（按分数应为「{r['computed']}」）；保留原文等级",
-                           severity="warning")
-                   for r in ev.with_columns(computed=grade_expr(pl.col("score"))).iter_rows(named=True)], limit)
+    out += _first(
+        [
+            Finding("dimension_scores", int(r["_row"]), "score", r["score"], f"得分不能超过权重 {r['weight']:g}")
+            for r in dims.iter_rows(named=True)
+        ],
+        limit,
+    )
+    ev = (
+        tables["evaluations"]
+        .with_row_index("_row", offset=1)
+        .filter(pl.col("score").is_not_null() & (grade_expr(pl.col("score")) != pl.col("grade")))
+    )
+    out += _first(
+        [
+            Finding(
+                "evaluations",
+                int(r["_row"]),
+                "grade",
+                r["grade"],
+                f"与得分 {r['score']:g} 所在等级不一致（按分数应为「{r['computed']}」）；保留原文等级",
+                severity="warning",
+            )
+            for r in ev.with_columns(computed=grade_expr(pl.col("score"))).iter_rows(named=True)
+        ],
+        limit,
+    )
     return out
 
 
@@ -329,7 +576,9 @@ def contract_markdown() -> str:
                 lo = "" if c.min_value is None else f"≥ {c.min_value:g}"
                 hi = "" if c.max_value is None else f"≤ {c.max_value:g}"
                 allowed = (allowed + " " + " ".join(x for x in (lo, hi) if x)).strip()
-            out.append(f"| `{c.name}` | {c.header} | {dtype} | {c.unit or ''} | {'yes' if c.required else ''} | "
-                       f"{allowed} | {c.description} |")
+            out.append(
+                f"| `{c.name}` | {c.header} | {dtype} | {c.unit or ''} | {'yes' if c.required else ''} | "
+                f"{allowed} | {c.description} |"
+            )
         out.append("")
     return "\n".join(out)

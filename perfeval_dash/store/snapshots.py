@@ -32,10 +32,14 @@ TEMP_PREFIX = ".tmp-"  # snapshots/.tmp-<id>: a snapshot being written; left beh
 
 # Failures of a write: OS errors, and polars / duckdb errors (which carry the OS error in their text only).
 WRITE_ERRORS = (OSError, pl.exceptions.PolarsError, duckdb.Error)
-NO_SPACE = ({errno.ENOSPC, errno.EDQUOT}, ("no space left", "enospc", "os error 28", "disk quota exceeded",
-                                           "os error 122"))
-NO_PERMISSION = ({errno.EACCES, errno.EROFS, errno.EPERM}, ("permission denied", "read-only file system",
-                                                            "os error 13", "os error 30"))
+NO_SPACE = (
+    {errno.ENOSPC, errno.EDQUOT},
+    ("no space left", "enospc", "os error 28", "disk quota exceeded", "os error 122"),
+)
+NO_PERMISSION = (
+    {errno.EACCES, errno.EROFS, errno.EPERM},
+    ("permission denied", "read-only file system", "os error 13", "os error 30"),
+)
 # (what failed, what happened to the data) for a StorageError, per operation
 PUBLISHING = ("发布失败", "未发布：当前快照和已有快照均保持不变。")
 SWITCHING = ("切换当前快照失败", "当前快照保持不变。")
@@ -146,8 +150,11 @@ class Store:
         """Ids of all published snapshots, oldest first (ids sort in publish order)."""
         if not self.snapshots_dir.is_dir():
             return []
-        return sorted(p.name for p in self.snapshots_dir.iterdir()
-                      if SNAPSHOT_ID_RE.match(p.name) and (p / "manifest.json").is_file())
+        return sorted(
+            p.name
+            for p in self.snapshots_dir.iterdir()
+            if SNAPSHOT_ID_RE.match(p.name) and (p / "manifest.json").is_file()
+        )
 
     def list(self) -> list[Snapshot]:
         """All published snapshots, oldest first."""
@@ -163,8 +170,10 @@ class Store:
 
     def exists(self, snapshot_id: str) -> bool:
         """True when the id is well-formed and names a published snapshot."""
-        return bool(SNAPSHOT_ID_RE.match(snapshot_id or "")) and \
-            (self.snapshots_dir / snapshot_id / "manifest.json").is_file()
+        return (
+            bool(SNAPSHOT_ID_RE.match(snapshot_id or ""))
+            and (self.snapshots_dir / snapshot_id / "manifest.json").is_file()
+        )
 
     def open(self, snapshot_id: str | None = None) -> Snapshot:
         """A snapshot by id (default: the current one); StoreError if there is none such."""
@@ -178,15 +187,24 @@ class Store:
         return Snapshot(sid, path, manifest)
 
     # ---- publishing ----------------------------------------------------------------------
-    def publish(self, tables: dict[str, pl.DataFrame], as_of: dt.date, made_from: list[str],
-                note: str = "", make_current: bool = True, _fail_after: str | None = None) -> Snapshot:
+    def publish(
+        self,
+        tables: dict[str, pl.DataFrame],
+        as_of: dt.date,
+        made_from: list[str],
+        note: str = "",
+        make_current: bool = True,
+        _fail_after: str | None = None,
+    ) -> Snapshot:
         """Validate, write a complete new snapshot under a temporary name, rename it in, then move CURRENT.
 
         A failed write raises StorageError and leaves the data folder as it was (CURRENT, every snapshot).
         `_fail_after` simulates a crash for tests: "write", "rename" (snapshot in place, CURRENT untouched).
         """
-        conformed = {name: schema.conform(name, tables[name]) if name in tables else schema.empty_table(name)
-                     for name in schema.TABLES}
+        conformed = {
+            name: schema.conform(name, tables[name]) if name in tables else schema.empty_table(name)
+            for name in schema.TABLES
+        }
         findings = schema.errors(schema.validate(conformed))
         if findings:
             raise ValidationError(findings)
@@ -227,18 +245,26 @@ class Store:
 
     def _new_id(self) -> tuple[str, dt.datetime]:
         """An id greater than every existing one: UTC time in milliseconds, or 1 ms after the newest id."""
-        t = dt.datetime.now(dt.timezone.utc)
+        t = dt.datetime.now(dt.UTC)
         now = t.replace(microsecond=t.microsecond // 1000 * 1000)
         last = max(self.list_ids(), default=None)
         if last is not None:
             stamp = last.split("-")[0]
-            last_time = dt.datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(
-                tzinfo=dt.timezone.utc) + dt.timedelta(milliseconds=int(stamp[15:] or 0))
+            last_time = dt.datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC) + dt.timedelta(
+                milliseconds=int(stamp[15:] or 0)
+            )
             now = max(now, last_time + dt.timedelta(milliseconds=1))
         return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}-{uuid.uuid4().hex[:6]}", now
 
-    def _publish_locked(self, conformed: dict[str, pl.DataFrame], as_of: dt.date, made_from: list[str], note: str,
-                        make_current: bool, _fail_after: str | None) -> Snapshot:
+    def _publish_locked(
+        self,
+        conformed: dict[str, pl.DataFrame],
+        as_of: dt.date,
+        made_from: list[str],
+        note: str,
+        make_current: bool,
+        _fail_after: str | None,
+    ) -> Snapshot:
         """Write, fsync and rename in the new snapshot, then move CURRENT; on any failure undo all of it."""
         sid, now = self._new_id()
         tmp, final = self.snapshots_dir / f"{TEMP_PREFIX}{sid}", self.snapshots_dir / sid
@@ -270,15 +296,20 @@ class Store:
         return self.open(sid)
 
     @staticmethod
-    def _manifest(sid: str, now: dt.datetime, conformed: dict[str, pl.DataFrame], as_of: dt.date,
-                  made_from: list[str], note: str) -> dict:
+    def _manifest(
+        sid: str, now: dt.datetime, conformed: dict[str, pl.DataFrame], as_of: dt.date, made_from: list[str], note: str
+    ) -> dict:
         """The manifest of a new snapshot, without its tables (filled in as they are written)."""
         return {
-            "id": sid, "schema_version": schema.SCHEMA_VERSION,
-            "created_at": now.isoformat(timespec="milliseconds"), "as_of": as_of.isoformat(),
-            "made_from": list(made_from), "note": note,
-            "has_synthetic": any(bool(df["synthetic"].any()) for df in conformed.values()
-                                 if "synthetic" in df.columns and df.height),
+            "id": sid,
+            "schema_version": schema.SCHEMA_VERSION,
+            "created_at": now.isoformat(timespec="milliseconds"),
+            "as_of": as_of.isoformat(),
+            "made_from": list(made_from),
+            "note": note,
+            "has_synthetic": any(
+                bool(df["synthetic"].any()) for df in conformed.values() if "synthetic" in df.columns and df.height
+            ),
             "tables": {},
         }
 
@@ -349,8 +380,9 @@ class Store:
         if self.snapshots_dir.is_dir():
             found += [p for p in self.snapshots_dir.iterdir() if p.name.startswith(TEMP_PREFIX)]
         if self.root.is_dir():
-            found += [p for p in self.root.iterdir()
-                      if p.name.startswith(f".{CURRENT_FILE}.") and p.name.endswith(".tmp")]
+            found += [
+                p for p in self.root.iterdir() if p.name.startswith(f".{CURRENT_FILE}.") and p.name.endswith(".tmp")
+            ]
         return sorted(found)
 
     def clean_leftovers(self) -> list[str] | None:

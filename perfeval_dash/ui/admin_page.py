@@ -9,11 +9,11 @@ import streamlit as st
 
 from perfeval_dash import settings
 from perfeval_dash.ingest import changes, importer, template
-from perfeval_dash.ui import exports, fmt
 from perfeval_dash.ingest.changes import ROW
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
-from perfeval_dash.store import Store, StoreError
 from perfeval_dash.ingest.reader import MAX_FILE_BYTES
+from perfeval_dash.store import Store, StoreError
+from perfeval_dash.ui import exports, fmt
 
 # Upload and publish in the app are switched on only by the server's operator (settings.EDITOR).
 EDITOR_ENV = settings.EDITOR.env
@@ -32,8 +32,10 @@ def editor_enabled() -> bool:
 def render(store: Store) -> None:
     """The whole page."""
     st.title("数据管理")
-    st.caption("下载导入模板 → 填写或粘贴数据 → 上传并查看校验结果与变更预览 → 发布为新的数据快照。"
-               "已发布的快照不会被修改；每次发布都生成一个新快照，可随时比较。")
+    st.caption(
+        "下载导入模板 → 填写或粘贴数据 → 上传并查看校验结果与变更预览 → 发布为新的数据快照。"
+        "已发布的快照不会被修改；每次发布都生成一个新快照，可随时比较。"
+    )
     _template_section(store)
     st.divider()
     if editor_enabled():
@@ -53,32 +55,54 @@ def _template_bytes() -> bytes:
 
 def _template_section(store: Store) -> None:
     st.subheader("导入模板")
-    st.markdown("模板含 5 个数据工作表（评价结果、维度得分、问题整改、部门预算、评价批次）和逐列说明的「说明」工作表；"
-                "橙色列名为必填，封闭取值的列有下拉选项。问题和维度得分可以用 地区 + 评价年度 + 项目名称 指明所属评价，"
-                "不必自己编号。")
+    st.markdown(
+        "模板含 5 个数据工作表（评价结果、维度得分、问题整改、部门预算、评价批次）和逐列说明的「说明」工作表；"
+        "橙色列名为必填，封闭取值的列有下拉选项。问题和维度得分可以用 地区 + 评价年度 + 项目名称 指明所属评价，"
+        "不必自己编号。"
+    )
     c1, c2, _ = st.columns([1, 1, 3])
-    c1.download_button("下载空白模板", data=_template_bytes(), file_name=template.TEMPLATE_FILENAME, mime=XLSX_MIME,
-                       key="admin_template", on_click="ignore", icon=":material/download:")
+    c1.download_button(
+        "下载空白模板",
+        data=_template_bytes(),
+        file_name=template.TEMPLATE_FILENAME,
+        mime=XLSX_MIME,
+        key="admin_template",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     sid = store.current_id()
     if sid:
-        c2.download_button("导出当前数据（模板格式）", data=lambda: template.export_workbook(store.open(sid).read_tables()),
-                           file_name=f"当前数据_{sid}.xlsx", mime=XLSX_MIME, key="admin_export", on_click="ignore",
-                           icon=":material/table_view:", help="可在此基础上修改后重新导入（按编号更新）")
+        c2.download_button(
+            "导出当前数据（模板格式）",
+            data=lambda: template.export_workbook(store.open(sid).read_tables()),
+            file_name=f"当前数据_{sid}.xlsx",
+            mime=XLSX_MIME,
+            key="admin_export",
+            on_click="ignore",
+            icon=":material/table_view:",
+            help="可在此基础上修改后重新导入（按编号更新）",
+        )
 
 
 def _read_only_help(store: Store) -> None:
     st.subheader("导入数据")
-    st.info("本服务以只读方式运行：网页上不能上传或发布数据（登录与权限功能上线前，任何拿到链接的人都能打开本页）。",
-            icon=":material/lock:")
+    st.info(
+        "本服务以只读方式运行：网页上不能上传或发布数据（登录与权限功能上线前，任何拿到链接的人都能打开本页）。",
+        icon=":material/lock:",
+    )
     st.markdown("请在服务器上用命令行导入：")
-    st.code("python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
-            "python -m perfeval_dash import 填好的文件.xlsx --dry-run  # 只校验、预览变更，不发布\n"
-            "python -m perfeval_dash import 填好的文件.xlsx            # 校验通过后发布为新快照\n"
-            "python -m perfeval_dash import 文件.xlsx --replace-region-year 特克斯县:2024   # 整体替换该地区该年度",
-            language="bash")
-    st.markdown(f"如需在网页上导入，管理员可在启动服务时设置环境变量 `{EDITOR_ENV}=1`"
-                f"（例如 `{EDITOR_ENV}=1 streamlit run app.py`），"
-                f"或在服务器的 `.streamlit/secrets.toml` 顶层写 `{EDITOR_ENV} = \"1\"`。")
+    st.code(
+        "python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
+        "python -m perfeval_dash import 填好的文件.xlsx --dry-run  # 只校验、预览变更，不发布\n"
+        "python -m perfeval_dash import 填好的文件.xlsx            # 校验通过后发布为新快照\n"
+        "python -m perfeval_dash import 文件.xlsx --replace-region-year 特克斯县:2024   # 整体替换该地区该年度",
+        language="bash",
+    )
+    st.markdown(
+        f"如需在网页上导入，管理员可在启动服务时设置环境变量 `{EDITOR_ENV}=1`"
+        f"（例如 `{EDITOR_ENV}=1 streamlit run app.py`），"
+        f'或在服务器的 `.streamlit/secrets.toml` 顶层写 `{EDITOR_ENV} = "1"`。'
+    )
 
 
 # ---- upload, report, preview, publish ---------------------------------------------------------------
@@ -110,33 +134,52 @@ def _import_section(store: Store) -> None:
     if published:
         st.success(fmt.md(published), icon=":material/check_circle:")
     gen = st.session_state.setdefault(_UPLOAD_GEN, 0)
-    upload = st.file_uploader("上传填好的模板（.xlsx）或单张表的 CSV", type=["xlsx", "csv"], key=f"admin_upload_{gen}",
-                              max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
-                              help=f"不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB；CSV 的表头可用中文列名或英文字段名")
+    upload = st.file_uploader(
+        "上传填好的模板（.xlsx）或单张表的 CSV",
+        type=["xlsx", "csv"],
+        key=f"admin_upload_{gen}",
+        max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
+        help=f"不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB；CSV 的表头可用中文列名或英文字段名",
+    )
     if upload is None:
         return
     table = None
     if upload.name.lower().endswith(".csv"):
-        choice = st.selectbox("CSV 所属的表", ["自动判断", *[display_table(t) for t in TABLE_ORDER]], key="admin_csv_table")
+        choice = st.selectbox(
+            "CSV 所属的表", ["自动判断", *[display_table(t) for t in TABLE_ORDER]], key="admin_csv_table"
+        )
         table = None if choice == "自动判断" else choice
     first = _load(store, upload, (), table)
-    mode = st.radio("导入方式", ["合并更新", "整体替换"], key="admin_mode", horizontal=True,
-                    captions=["编号已存在的行被更新，新行被添加，其他数据不变",
-                              "先删除所选地区、评价年度的全部现有数据，再导入本文件"])
+    mode = st.radio(
+        "导入方式",
+        ["合并更新", "整体替换"],
+        key="admin_mode",
+        horizontal=True,
+        captions=[
+            "编号已存在的行被更新，新行被添加，其他数据不变",
+            "先删除所选地区、评价年度的全部现有数据，再导入本文件",
+        ],
+    )
     scopes: tuple = ()
     if mode == "整体替换":
         chosen = st.multiselect("要整体替换的 地区:评价年度", _scope_options(store, first), key="admin_scopes")
         scopes = tuple((s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in chosen)
     result = _load(store, upload, scopes, table) if scopes else first
-    as_of = st.date_input("数据截至日期", value=dt.date.today(), key="admin_as_of",
-                          help="新快照的“数据截至”日期，用于判断整改是否逾期")
+    as_of = st.date_input(
+        "数据截至日期", value=dt.date.today(), key="admin_as_of", help="新快照的“数据截至”日期，用于判断整改是否逾期"
+    )
     _report(result)
     if result.refused:
         return
     _preview(result)
     c1, c2, _ = st.columns([1, 1, 4])
-    publish = c1.button("发布为新快照", key="admin_publish", type="primary", disabled=not result.ok,
-                        help=None if result.ok else "有错误，不能发布；请修改文件后重新上传")
+    publish = c1.button(
+        "发布为新快照",
+        key="admin_publish",
+        type="primary",
+        disabled=not result.ok,
+        help=None if result.ok else "有错误，不能发布；请修改文件后重新上传",
+    )
     if c2.button("取消", key="admin_cancel"):
         _reset_upload()
         st.rerun()
@@ -150,9 +193,11 @@ def _import_section(store: Store) -> None:
         from perfeval_dash.ui.frame import use_snapshot  # the frame; imported here to keep render() testable alone
 
         use_snapshot(snap.id)
-        st.session_state[_PUBLISHED] = (f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"
-                                        f"评价 {snap.row_count('evaluations')} 条，问题 {snap.row_count('problems')} 个）。"
-                                        "本页与其他页面已切换到新快照。")
+        st.session_state[_PUBLISHED] = (
+            f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"
+            f"评价 {snap.row_count('evaluations')} 条，问题 {snap.row_count('problems')} 个）。"
+            "本页与其他页面已切换到新快照。"
+        )
         st.rerun()
 
 
@@ -167,26 +212,41 @@ def _report(result: importer.ImportResult) -> None:
         st.error(f"无法读取文件「{fmt.md(result.file)}」：{fmt.md(result.errors[0].message)}", icon=":material/block:")
         return
     if errors:
-        st.error(f"发现 {len(errors)} 个错误、{len(warnings)} 个警告。有错误时不能发布；请按下表逐条修改后重新上传。",
-                 icon=":material/error:")
+        st.error(
+            f"发现 {len(errors)} 个错误、{len(warnings)} 个警告。有错误时不能发布；请按下表逐条修改后重新上传。",
+            icon=":material/error:",
+        )
     elif warnings:
         st.warning(f"没有错误，有 {len(warnings)} 个警告（不影响发布，请核对）。", icon=":material/warning:")
     else:
         st.success("校验通过：没有发现问题。", icon=":material/check_circle:")
     if result.findings:
         rows = [f.as_row() for f in sorted(result.findings, key=lambda f: f.severity != "error")]
-        st.dataframe(pl.DataFrame(rows, schema_overrides={"行": pl.Int64}, strict=False), hide_index=True,
-                     width="stretch", key="admin_findings")
+        st.dataframe(
+            pl.DataFrame(rows, schema_overrides={"行": pl.Int64}, strict=False),
+            hide_index=True,
+            width="stretch",
+            key="admin_findings",
+        )
     if result.conversions:
         with st.expander(f"已转换的写法（{len(result.conversions)} 处）"):
-            st.dataframe(pl.DataFrame([{"工作表": c.sheet, "行": c.row, "列": c.column, "原写法": c.written,
-                                        "读取为": str(c.value)} for c in result.conversions]),
-                         hide_index=True, width="stretch", key="admin_conversions")
+            st.dataframe(
+                pl.DataFrame(
+                    [
+                        {"工作表": c.sheet, "行": c.row, "列": c.column, "原写法": c.written, "读取为": str(c.value)}
+                        for c in result.conversions
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="admin_conversions",
+            )
 
 
 def _chinese_table(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    cols = ([pl.col(ROW).alias("Excel 行")] if ROW in df.columns else []) + \
-        [pl.col(c).alias(header_of(name, c)) for c in df.columns if c != ROW]
+    cols = ([pl.col(ROW).alias("Excel 行")] if ROW in df.columns else []) + [
+        pl.col(c).alias(header_of(name, c)) for c in df.columns if c != ROW
+    ]
     return df.select(cols)
 
 
@@ -195,8 +255,9 @@ def _preview(result: importer.ImportResult) -> None:
     names = [t for t in TABLE_ORDER if t in result.tables]
     for tab, name in zip(st.tabs([f"{display_table(t)}（{result.tables[t].height}）" for t in names]), names):
         with tab:
-            st.dataframe(_chinese_table(name, result.tables[name]), hide_index=True, width="stretch",
-                         key=f"admin_read_{name}")
+            st.dataframe(
+                _chinese_table(name, result.tables[name]), hide_index=True, width="stretch", key=f"admin_read_{name}"
+            )
     if result.changes is None:
         return
     st.markdown("**变更预览**（与当前快照相比）")
@@ -208,8 +269,9 @@ def _preview(result: importer.ImportResult) -> None:
                 st.dataframe(ch.values.drop("column"), hide_index=True, width="stretch", key=f"admin_chg_{name}")
         if ch.removed.height:
             with st.expander(f"{display_table(name)}：将删除 {ch.removed.height} 行"):
-                st.dataframe(_chinese_table(name, ch.removed), hide_index=True, width="stretch",
-                             key=f"admin_del_{name}")
+                st.dataframe(
+                    _chinese_table(name, ch.removed), hide_index=True, width="stretch", key=f"admin_del_{name}"
+                )
 
 
 # ---- snapshots -------------------------------------------------------------------------------------
@@ -220,10 +282,19 @@ def _snapshots_section(store: Store) -> None:
         st.info("还没有已发布的快照。")
         return
     current = store.current_id()
-    rows = [{"快照": s.id, "当前": "✓" if s.id == current else "", "数据截至": s.manifest["as_of"],
-             "创建时间": s.created_at, "来源文件": "；".join(s.made_from),
-             **{display_table(t): s.row_count(t) for t in TABLE_ORDER},
-             "含模拟数据": "是" if s.has_synthetic else "否", "说明": s.manifest.get("note", "")} for s in snaps]
+    rows = [
+        {
+            "快照": s.id,
+            "当前": "✓" if s.id == current else "",
+            "数据截至": s.manifest["as_of"],
+            "创建时间": s.created_at,
+            "来源文件": "；".join(s.made_from),
+            **{display_table(t): s.row_count(t) for t in TABLE_ORDER},
+            "含模拟数据": "是" if s.has_synthetic else "否",
+            "说明": s.manifest.get("note", ""),
+        }
+        for s in snaps
+    ]
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch", key="admin_snapshots")
 
 
@@ -240,10 +311,24 @@ def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -
     if df.height > shown.height:
         st.caption(f"共 {df.height:,} 行，表中显示前 {shown.height:,} 行；完整内容请下载。")
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("下载 Excel", data=lambda: exports.to_excel(df, name, [name]), file_name=f"{name}.xlsx",
-                       mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
-    c2.download_button("下载 CSV", data=lambda: exports.to_csv(df), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    c1.download_button(
+        "下载 Excel",
+        data=lambda: exports.to_excel(df, name, [name]),
+        file_name=f"{name}.xlsx",
+        mime=XLSX_MIME,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "下载 CSV",
+        data=lambda: exports.to_csv(df),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def _compare_section(store: Store) -> None:
@@ -260,19 +345,27 @@ def _compare_section(store: Store) -> None:
         return
     cmp = _comparison(str(store.root), old_id, new_id)
     st.dataframe(changes.counts_frame(cmp.tables), hide_index=True, key="admin_cmp_counts")
-    st.markdown(f"**评价**：新增 {cmp.evaluations_added.height} 条，删除 {cmp.evaluations_removed.height} 条，"
-                f"修改 {cmp.tables['evaluations'].changed_keys.height} 条"
-                f"（其中得分或等级变化 {cmp.evaluation_changes.filter(pl.col('得分或等级变化'))['评价编号'].n_unique()} 条，"
-                "下表勾选标出）")
-    for label, df, key in (("新增的评价", cmp.evaluations_added, "admin_cmp_added"),
-                           ("删除的评价", cmp.evaluations_removed, "admin_cmp_removed")):
+    st.markdown(
+        f"**评价**：新增 {cmp.evaluations_added.height} 条，删除 {cmp.evaluations_removed.height} 条，"
+        f"修改 {cmp.tables['evaluations'].changed_keys.height} 条"
+        f"（其中得分或等级变化 {cmp.evaluation_changes.filter(pl.col('得分或等级变化'))['评价编号'].n_unique()} 条，"
+        "下表勾选标出）"
+    )
+    for label, df, key in (
+        ("新增的评价", cmp.evaluations_added, "admin_cmp_added"),
+        ("删除的评价", cmp.evaluations_removed, "admin_cmp_removed"),
+    ):
         if df.height:
             st.markdown(label)
             _capped(df, label, key)
     if cmp.evaluation_changes.height:
         st.markdown("修改的评价（逐个值；得分或等级的变化排在前面）")
-        _capped(cmp.evaluation_changes.sort("得分或等级变化", descending=True, maintain_order=True), "修改的评价",
-                "admin_cmp_changed", {"得分或等级变化": st.column_config.CheckboxColumn("得分或等级变化")})
+        _capped(
+            cmp.evaluation_changes.sort("得分或等级变化", descending=True, maintain_order=True),
+            "修改的评价",
+            "admin_cmp_changed",
+            {"得分或等级变化": st.column_config.CheckboxColumn("得分或等级变化")},
+        )
     st.markdown(f"**问题整改**：整改状态或整改期限变化 {cmp.problem_changes['问题编号'].n_unique()} 个问题")
     if cmp.problem_changes.height:
         _capped(cmp.problem_changes, "整改变化的问题", "admin_cmp_problems")

@@ -6,23 +6,43 @@ import plotly.graph_objects as go
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.ui.fmt import plot_text
 from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
-from perfeval_dash.domain.vocab import (BELOW, CLOSED, GRADES, IN_PROGRESS, MET, NO_FOLLOW_UP, NOT_STARTED, RECTIFIED,
-                                        UNKNOWN)
+from perfeval_dash.domain.vocab import (
+    BELOW,
+    CLOSED,
+    GRADES,
+    IN_PROGRESS,
+    MET,
+    NO_FOLLOW_UP,
+    NOT_STARTED,
+    RECTIFIED,
+    UNKNOWN,
+)
+from perfeval_dash.ui.fmt import plot_text
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 GRADE_COLORS = dict(zip(GRADES, ("#2e7d32", "#1976d2", "#f9a825", "#c62828")))
-STATUS_COLORS = {CLOSED: "#1b5e20", RECTIFIED: "#43a047", IN_PROGRESS: "#fbc02d", NOT_STARTED: "#e53935",
-                 NO_FOLLOW_UP: "#9e9e9e"}
+STATUS_COLORS = {
+    CLOSED: "#1b5e20",
+    RECTIFIED: "#43a047",
+    IN_PROGRESS: "#fbc02d",
+    NOT_STARTED: "#e53935",
+    NO_FOLLOW_UP: "#9e9e9e",
+}
 COVERAGE_COLORS = {MET: "#43a047", BELOW: "#e53935", UNKNOWN: "#9e9e9e"}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, height=height,
-                      font={"family": FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 48, "b": 10},
-                      legend={"orientation": "h", "y": -0.18}, separators=".,",
-                      plot_bgcolor="white", paper_bgcolor="white")
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        height=height,
+        font={"family": FONT, "size": 13},
+        margin={"l": 10, "r": 10, "t": 48, "b": 10},
+        legend={"orientation": "h", "y": -0.18},
+        separators=".,",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
     fig.update_xaxes(gridcolor="#eee", zeroline=False)
     fig.update_yaxes(gridcolor="#eee", zeroline=False)
     return fig
@@ -39,12 +59,17 @@ def _dept_labels(df: pl.DataFrame, suffix: list[str] | None = None) -> list[str]
 
 def fig_grade_distribution(df: pl.DataFrame) -> go.Figure:
     """Bar per grade (优 良 中 差): evaluations, with the 万元 amount in the hover."""
-    fig = go.Figure(go.Bar(
-        x=df["grade"].to_list(), y=df["evaluations"].to_list(),
-        marker_color=[GRADE_COLORS[g] for g in df["grade"].to_list()],
-        text=df["evaluations"].to_list(), textposition="outside",
-        customdata=df["amount_wan"].to_list(),
-        hovertemplate="等级 %{x}：%{y} 项<br>金额 %{customdata:,.2f} 万元<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=df["grade"].to_list(),
+            y=df["evaluations"].to_list(),
+            marker_color=[GRADE_COLORS[g] for g in df["grade"].to_list()],
+            text=df["evaluations"].to_list(),
+            textposition="outside",
+            customdata=df["amount_wan"].to_list(),
+            hovertemplate="等级 %{x}：%{y} 项<br>金额 %{customdata:,.2f} 万元<extra></extra>",
+        )
+    )
     fig.update_yaxes(title_text="评价项数")
     return _layout(fig, "等级分布")
 
@@ -53,14 +78,34 @@ def fig_trend(df: pl.DataFrame) -> go.Figure:
     """Evaluations per year (bars) and average score (line, right axis)."""
     years = [str(y) for y in df["eval_year"].to_list()]
     fig = go.Figure()
-    fig.add_bar(x=years, y=df["evaluations"].to_list(), name="评价项数", marker_color="#90caf9",
-                hovertemplate="%{x}年：%{y} 项<extra></extra>")
-    fig.add_scatter(x=years, y=df["avg_score"].to_list(), name="平均得分", yaxis="y2", mode="lines+markers",
-                    line={"color": "#0d47a1"}, hovertemplate="%{x}年 平均 %{y:.2f} 分<extra></extra>")
-    fig.update_layout(yaxis={"title": "评价项数"},
-                      yaxis2={"title": "平均得分", "overlaying": "y", "side": "right", "range": [0, 100],
-                              "dtick": 20, "showgrid": False},
-                      xaxis={"title": "评价年度", "type": "category"})
+    fig.add_bar(
+        x=years,
+        y=df["evaluations"].to_list(),
+        name="评价项数",
+        marker_color="#90caf9",
+        hovertemplate="%{x}年：%{y} 项<extra></extra>",
+    )
+    fig.add_scatter(
+        x=years,
+        y=df["avg_score"].to_list(),
+        name="平均得分",
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": "#0d47a1"},
+        hovertemplate="%{x}年 平均 %{y:.2f} 分<extra></extra>",
+    )
+    fig.update_layout(
+        yaxis={"title": "评价项数"},
+        yaxis2={
+            "title": "平均得分",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 100],
+            "dtick": 20,
+            "showgrid": False,
+        },
+        xaxis={"title": "评价年度", "type": "category"},
+    )
     return _layout(fig, "历年评价项数与平均得分")
 
 
@@ -69,16 +114,29 @@ def fig_score_histogram(df: pl.DataFrame, bin_width: float = 1.0) -> go.Figure:
     fig = go.Figure()
     for band in GRADE_BANDS:
         part = df.filter(pl.col("grade") == band.grade)
-        fig.add_bar(x=[b + bin_width / 2 for b in part["bin_start"].to_list()], y=part["evaluations"].to_list(),
-                    width=bin_width * 0.95, name=f"{band.grade}（{band.label}）", marker_color=GRADE_COLORS[band.grade],
-                    customdata=part["bin_start"].to_list(),
-                    hovertemplate="%{customdata}–<%{customdata:.0f}+" + f"{bin_width:g}" +
-                                  " 分：%{y} 项<extra>" + band.grade + "</extra>")
+        fig.add_bar(
+            x=[b + bin_width / 2 for b in part["bin_start"].to_list()],
+            y=part["evaluations"].to_list(),
+            width=bin_width * 0.95,
+            name=f"{band.grade}（{band.label}）",
+            marker_color=GRADE_COLORS[band.grade],
+            customdata=part["bin_start"].to_list(),
+            hovertemplate="%{customdata}–<%{customdata:.0f}+"
+            + f"{bin_width:g}"
+            + " 分：%{y} 项<extra>"
+            + band.grade
+            + "</extra>",
+        )
     lo = min([BAND_EDGES[0]] + df["bin_start"].to_list()) if df.height else BAND_EDGES[0]
     for edge in BAND_EDGES:
         above, below = next((a.grade, b.grade) for a, b in zip(GRADE_BANDS, GRADE_BANDS[1:]) if a.low == edge)
-        fig.add_vline(x=edge, line_dash="dash", line_color="#555",
-                      annotation_text=f"{above}/{below} {edge:g}分", annotation_position="top")
+        fig.add_vline(
+            x=edge,
+            line_dash="dash",
+            line_color="#555",
+            annotation_text=f"{above}/{below} {edge:g}分",
+            annotation_position="top",
+        )
     fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_xaxes(title_text="评价得分（分）", range=[max(0, lo - 2), 101])
     fig.update_yaxes(title_text="评价项数")
@@ -89,10 +147,21 @@ def fig_spread(df: pl.DataFrame, title: str, max_groups: int = settings.CHART_MA
     """Horizontal box per group from precomputed quartiles (min, q1, median, q3, max); n in the label."""
     df = df.head(max_groups)
     labels = [f"{plot_text(g)}（{n}项）" for g, n in zip(df["grp"].to_list(), df["evaluations"].to_list())]
-    fig = go.Figure(go.Box(
-        y=labels, q1=df["q1"].to_list(), median=df["median"].to_list(), q3=df["q3"].to_list(),
-        lowerfence=df["min"].to_list(), upperfence=df["max"].to_list(), mean=df["mean"].to_list(),
-        orientation="h", marker_color="#1976d2", name="得分", hoverinfo="x+y"))
+    fig = go.Figure(
+        go.Box(
+            y=labels,
+            q1=df["q1"].to_list(),
+            median=df["median"].to_list(),
+            q3=df["q3"].to_list(),
+            lowerfence=df["min"].to_list(),
+            upperfence=df["max"].to_list(),
+            mean=df["mean"].to_list(),
+            orientation="h",
+            marker_color="#1976d2",
+            name="得分",
+            hoverinfo="x+y",
+        )
+    )
     for edge in BAND_EDGES:
         fig.add_vline(x=edge, line_dash="dot", line_color="#999")
     fig.update_xaxes(title_text="评价得分（分）")
@@ -102,11 +171,18 @@ def fig_spread(df: pl.DataFrame, title: str, max_groups: int = settings.CHART_MA
 
 def fig_dimension_rates(df: pl.DataFrame) -> go.Figure:
     """Bar per dimension: average 得分率 (score ÷ weight), with how many evaluations report it."""
-    fig = go.Figure(go.Bar(
-        x=[r * 100 for r in df["rate"].to_list()], y=[plot_text(d) for d in df["dimension"].to_list()], orientation="h",
-        marker_color="#5c6bc0", text=[f"{r * 100:.1f}%" for r in df["rate"].to_list()], textposition="outside",
-        customdata=df["evaluations"].to_list(),
-        hovertemplate="%{y}：得分率 %{x:.1f}%（%{customdata} 项评价）<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[r * 100 for r in df["rate"].to_list()],
+            y=[plot_text(d) for d in df["dimension"].to_list()],
+            orientation="h",
+            marker_color="#5c6bc0",
+            text=[f"{r * 100:.1f}%" for r in df["rate"].to_list()],
+            textposition="outside",
+            customdata=df["evaluations"].to_list(),
+            hovertemplate="%{y}：得分率 %{x:.1f}%（%{customdata} 项评价）<extra></extra>",
+        )
+    )
     fig.update_xaxes(title_text="平均得分率（得分 ÷ 权重，%）", range=[0, 110])
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "一级指标得分率", height=max(240, 60 + 30 * df.height))
@@ -119,13 +195,28 @@ def fig_coverage(df: pl.DataFrame, threshold: float, max_rows: int = settings.CH
     ratios = df["ratio"].to_list()
     statuses = df["status"].to_list()
     shown = [min(r * 100, 150) if r is not None else 2 for r in ratios]
-    text = ["未知（无预算总额）" if r is None else ("部门整体 100%" if w else f"{r * 100:.1f}%")
-            for r, w in zip(ratios, df["whole_department"].to_list())]
-    fig = go.Figure(go.Bar(
-        x=shown, y=labels, orientation="h", marker_color=[COVERAGE_COLORS[s] for s in statuses],
-        text=text, textposition="outside", hovertemplate="%{y}：%{text}<extra></extra>"))
-    fig.add_vline(x=threshold * 100, line_dash="dash", line_color="#c62828",
-                  annotation_text=f"门槛 {threshold * 100:g}%", annotation_position="top")
+    text = [
+        "未知（无预算总额）" if r is None else ("部门整体 100%" if w else f"{r * 100:.1f}%")
+        for r, w in zip(ratios, df["whole_department"].to_list())
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=shown,
+            y=labels,
+            orientation="h",
+            marker_color=[COVERAGE_COLORS[s] for s in statuses],
+            text=text,
+            textposition="outside",
+            hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=threshold * 100,
+        line_dash="dash",
+        line_color="#c62828",
+        annotation_text=f"门槛 {threshold * 100:g}%",
+        annotation_position="top",
+    )
     fig.update_xaxes(title_text="评价覆盖率（评价金额 ÷ 年度项目预算总额，%）", range=[0, 170])
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "各部门评价覆盖率", height=max(260, 70 + 24 * len(labels)))
@@ -138,9 +229,14 @@ def fig_problem_categories(df: pl.DataFrame) -> go.Figure:
     for status, color in STATUS_COLORS.items():
         part = df.filter(pl.col("status") == status)
         if part.height:
-            fig.add_bar(y=[plot_text(c) for c in part["category"].to_list()], x=part["problems"].to_list(), name=status,
-                        orientation="h", marker_color=color,
-                        hovertemplate="%{y}：" + status + " %{x} 个<extra></extra>")
+            fig.add_bar(
+                y=[plot_text(c) for c in part["category"].to_list()],
+                x=part["problems"].to_list(),
+                name=status,
+                orientation="h",
+                marker_color=color,
+                hovertemplate="%{y}：" + status + " %{x} 个<extra></extra>",
+            )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=categories, autorange="reversed")
     fig.update_xaxes(title_text=None)
@@ -150,12 +246,20 @@ def fig_problem_categories(df: pl.DataFrame) -> go.Figure:
 def fig_rectification(df: pl.DataFrame, max_rows: int = settings.CHART_MAX_GROUPS.value) -> go.Figure:
     """Bar per department: 整改完成率 (done ÷ tracked); departments without follow-ups left out."""
     df = df.filter(pl.col("tracked") > 0).sort("rate").head(max_rows)
-    fig = go.Figure(go.Bar(
-        x=[r * 100 for r in df["rate"].to_list()], y=_dept_labels(df), orientation="h",
-        marker_color="#43a047",
-        text=[f"{r * 100:.1f}%（{d}/{t}）" for r, d, t in
-              zip(df["rate"].to_list(), df["done"].to_list(), df["tracked"].to_list())],
-        textposition="outside", hovertemplate="%{y}：%{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=[r * 100 for r in df["rate"].to_list()],
+            y=_dept_labels(df),
+            orientation="h",
+            marker_color="#43a047",
+            text=[
+                f"{r * 100:.1f}%（{d}/{t}）"
+                for r, d, t in zip(df["rate"].to_list(), df["done"].to_list(), df["tracked"].to_list())
+            ],
+            textposition="outside",
+            hovertemplate="%{y}：%{text}<extra></extra>",
+        )
+    )
     fig.update_xaxes(title_text="整改完成率（已整改 ÷ 有整改记录的问题，%）", range=[0, 130])
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "各部门整改完成率（由低到高）", height=max(240, 70 + 24 * df.height))
@@ -165,12 +269,24 @@ def fig_dimensions_one(df: pl.DataFrame) -> go.Figure:
     """One evaluation's dimensions: score against weight, 得分率 in the label."""
     fig = go.Figure()
     dims = [plot_text(d) for d in df["dimension"].to_list()]
-    fig.add_bar(y=dims, x=df["weight"].to_list(), orientation="h", name="权重（满分）",
-                marker_color="#e0e0e0", hovertemplate="%{y} 权重 %{x:g} 分<extra></extra>")
-    fig.add_bar(y=dims, x=df["score"].to_list(), orientation="h", name="得分",
-                marker_color="#1976d2", text=[f"{s:g}分 / 得分率 {r * 100:.1f}%" for s, r in
-                                              zip(df["score"].to_list(), df["rate"].to_list())],
-                textposition="outside", hovertemplate="%{y} 得分 %{x:g} 分<extra></extra>")
+    fig.add_bar(
+        y=dims,
+        x=df["weight"].to_list(),
+        orientation="h",
+        name="权重（满分）",
+        marker_color="#e0e0e0",
+        hovertemplate="%{y} 权重 %{x:g} 分<extra></extra>",
+    )
+    fig.add_bar(
+        y=dims,
+        x=df["score"].to_list(),
+        orientation="h",
+        name="得分",
+        marker_color="#1976d2",
+        text=[f"{s:g}分 / 得分率 {r * 100:.1f}%" for s, r in zip(df["score"].to_list(), df["rate"].to_list())],
+        textposition="outside",
+        hovertemplate="%{y} 得分 %{x:g} 分<extra></extra>",
+    )
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(range=[0, max(df["weight"].to_list() + [1]) * 1.6], title_text="分")
     fig.update_yaxes(autorange="reversed")

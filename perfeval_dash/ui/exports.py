@@ -14,8 +14,12 @@ from perfeval_dash.store.schema import EXCEL_CELL_MAX_CHARS, text_length, utf16_
 
 # xlsxwriter's write() (which polars' write_excel uses for every cell) would otherwise turn text starting with
 # "=" into a formula and text like http://… into a hyperlink.
-INERT_WORKBOOK = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                  "strings_to_numbers": False}
+INERT_WORKBOOK = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 # OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these; a leading ' keeps it text.
 CSV_FORMULA_START = r"^[=+\-@\t\r]"
 CUT_MARK = "…【已截断】"
@@ -41,24 +45,34 @@ def to_excel(df: pl.DataFrame, sheet: str, header_lines: list[str]) -> bytes:
     """An .xlsx with `header_lines` (filters, snapshot, notes) in the first rows and the table below."""
     df, cut = _cut_long_text(df)
     if cut:
-        header_lines = [*header_lines, f"注意：有 {cut} 个单元格的文字超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} "
-                                       f"个字符，已截断并标注「{CUT_MARK}」；完整内容请下载 CSV"]
+        header_lines = [
+            *header_lines,
+            f"注意：有 {cut} 个单元格的文字超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} "
+            f"个字符，已截断并标注「{CUT_MARK}」；完整内容请下载 CSV",
+        ]
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf, INERT_WORKBOOK) as wb:
         ws = wb.add_worksheet(sheet[:31])
         bold = wb.add_format({"bold": True})
         for i, line in enumerate(header_lines):
             ws.write_string(i, 0, line, bold if i == 0 else None)
-        df.write_excel(workbook=wb, worksheet=sheet[:31], position=(len(header_lines) + 1, 0),
-                       autofit=True, table_style="Table Style Light 9")
+        df.write_excel(
+            workbook=wb,
+            worksheet=sheet[:31],
+            position=(len(header_lines) + 1, 0),
+            autofit=True,
+            table_style="Table Style Light 9",
+        )
     return buf.getvalue()
 
 
 def _inert_csv_text(df: pl.DataFrame) -> pl.DataFrame:
     """The frame with every text cell that a spreadsheet would evaluate prefixed with a single quote."""
     text = [c for c, dtype in df.schema.items() if dtype == pl.String]
-    return df.with_columns(pl.when(pl.col(c).str.contains(CSV_FORMULA_START)).then(pl.lit("'") + pl.col(c))
-                           .otherwise(pl.col(c)).alias(c) for c in text)
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(CSV_FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
 
 
 def to_csv(df: pl.DataFrame) -> bytes:

@@ -9,11 +9,11 @@ import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfeval_dash.ui import fmt, url_state
-from perfeval_dash.queries.filters import Filters
-from perfeval_dash.queries import options
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
+from perfeval_dash.queries import options
+from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Snapshot, Store, StoreError, connect
+from perfeval_dash.ui import fmt, url_state
 
 APP_TITLE = "预算绩效评价结果看板"
 # (script, title, url_path, icon); the first is the default page, served at "/"
@@ -57,8 +57,10 @@ class Context:
 
 def navigation() -> st.navigation:
     """The app's pages for st.navigation (the first is the default)."""
-    pages = [st.Page(path, title=title, icon=icon, url_path=None if i == 0 else url, default=i == 0)
-             for i, (path, title, url, icon) in enumerate(PAGES)]
+    pages = [
+        st.Page(path, title=title, icon=icon, url_path=None if i == 0 else url, default=i == 0)
+        for i, (path, title, url, icon) in enumerate(PAGES)
+    ]
     return st.navigation(pages)
 
 
@@ -110,8 +112,10 @@ def _bound_url() -> None:
                 del st.query_params[key]
         except StreamlitAPIException:  # a widget already bound to the key keeps it; it drops unknown values
             pass
-        notice(f"链接中的参数「{fmt.clip(key, 20)}」有 {dropped} 个值过长或过多（每个值最多 "
-               f"{url_state.MAX_VALUE_CHARS} 个字符、最多 {url_state.MAX_VALUES} 个值），已忽略。")
+        notice(
+            f"链接中的参数「{fmt.clip(key, 20)}」有 {dropped} 个值过长或过多（每个值最多 "
+            f"{url_state.MAX_VALUE_CHARS} 个字符、最多 {url_state.MAX_VALUES} 个值），已忽略。"
+        )
 
 
 def _clean_once(store: Store) -> None:
@@ -173,8 +177,9 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
         depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts)
         types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))
         grades = _filter("等级", url_state.GRADE, list(GRADES))
-        ctx.filters = Filters(regions=regions, years=tuple(int(y) for y in years), depts=depts, types=types,
-                              grades=grades)
+        ctx.filters = Filters(
+            regions=regions, years=tuple(int(y) for y in years), depts=depts, types=types, grades=grades
+        )
         st.sidebar.caption(ctx.snapshot_line())
     ctx.link_slot = st.sidebar.container()
     st.session_state[_CTX] = ctx
@@ -211,8 +216,10 @@ def page_param(key: str):
 def require_data(ctx: Context) -> None:
     """Stop the page with an explanation when no snapshot is published yet."""
     if ctx.snapshot is None:
-        st.info("还没有已发布的数据快照。请用「数据管理」页导入，或在命令行运行 "
-                "`python -m perfeval_dash bundle` 生成内置数据。")
+        st.info(
+            "还没有已发布的数据快照。请用「数据管理」页导入，或在命令行运行 "
+            "`python -m perfeval_dash bundle` 生成内置数据。"
+        )
         st.stop()
 
 
@@ -224,8 +231,11 @@ def use_snapshot(snapshot_id: str) -> None:
 
 def _older_snapshot_banner(ctx: Context) -> None:
     col1, col2 = st.columns([5, 1], vertical_alignment="center")
-    col1.info(f"此链接固定在快照 {ctx.snapshot.id}（数据截至 {fmt.date(ctx.snapshot.as_of)}）。"
-              f"已有更新的快照 {ctx.current_id}。", icon=":material/history:")
+    col1.info(
+        f"此链接固定在快照 {ctx.snapshot.id}（数据截至 {fmt.date(ctx.snapshot.as_of)}）。"
+        f"已有更新的快照 {ctx.current_id}。",
+        icon=":material/history:",
+    )
     if col2.button("切换到最新数据", key="_to_current", type="primary"):
         use_snapshot(ctx.current_id)
         st.rerun()

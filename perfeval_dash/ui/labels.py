@@ -8,18 +8,48 @@ from perfeval_dash.domain.vocab import UNKNOWN
 from perfeval_dash.store.schema import TABLES
 
 DERIVED = {
-    "amount_wan": "计入金额（万元）", "amount_from_budget": "按预算金额计", "rank": "排名",
-    "computed_grade": "按分数应得等级", "near_edge": "距等级线1分内", "evaluations": "评价项数",
-    "ratio": "覆盖率", "status": "状态", "gap_wan": "距门槛差额（万元）", "whole_department": "部门整体评价",
-    "project_budget_wan": "年度项目预算总额（万元）", "evaluated_wan": "评价金额（万元）",
-    "from_budget": "按预算金额计的项数", "problems": "问题数", "tracked": "有整改记录", "done": "已完成",
-    "open": "未完成", "overdue": "逾期", "rate": "整改完成率", "days_overdue": "逾期天数",
-    "batch_level": "整批共性问题", "grp": "分组", "min": "最低分", "q1": "下四分位", "median": "中位数",
-    "q3": "上四分位", "max": "最高分", "mean": "平均分", "avg_weight": "平均权重", "dimension": "一级指标",
-    "weight": "权重", "sum_amount_wan": "逐项金额合计（万元）", "evaluated_total_wan": "公布评价金额合计（万元）",
-    "passed": "达标部门", "failed": "未达标部门", "unknown": "覆盖率未知部门", "departments": "部门数",
-    "budget_wan": "预算金额（万元）", "evaluated_known_wan": "已知预算部门的评价金额（万元）",
-    "link": "详情", "synthetic": "模拟数据", "executed_wan": "执行金额（万元）",
+    "amount_wan": "计入金额（万元）",
+    "amount_from_budget": "按预算金额计",
+    "rank": "排名",
+    "computed_grade": "按分数应得等级",
+    "near_edge": "距等级线1分内",
+    "evaluations": "评价项数",
+    "ratio": "覆盖率",
+    "status": "状态",
+    "gap_wan": "距门槛差额（万元）",
+    "whole_department": "部门整体评价",
+    "project_budget_wan": "年度项目预算总额（万元）",
+    "evaluated_wan": "评价金额（万元）",
+    "from_budget": "按预算金额计的项数",
+    "problems": "问题数",
+    "tracked": "有整改记录",
+    "done": "已完成",
+    "open": "未完成",
+    "overdue": "逾期",
+    "rate": "整改完成率",
+    "days_overdue": "逾期天数",
+    "batch_level": "整批共性问题",
+    "grp": "分组",
+    "min": "最低分",
+    "q1": "下四分位",
+    "median": "中位数",
+    "q3": "上四分位",
+    "max": "最高分",
+    "mean": "平均分",
+    "avg_weight": "平均权重",
+    "dimension": "一级指标",
+    "weight": "权重",
+    "sum_amount_wan": "逐项金额合计（万元）",
+    "evaluated_total_wan": "公布评价金额合计（万元）",
+    "passed": "达标部门",
+    "failed": "未达标部门",
+    "unknown": "覆盖率未知部门",
+    "departments": "部门数",
+    "budget_wan": "预算金额（万元）",
+    "evaluated_known_wan": "已知预算部门的评价金额（万元）",
+    "link": "详情",
+    "synthetic": "模拟数据",
+    "executed_wan": "执行金额（万元）",
 }
 
 
@@ -36,8 +66,11 @@ def label(column: str) -> str:
 
 def chinese(df: pl.DataFrame) -> pl.DataFrame:
     """The frame with Chinese column names (booleans shown as 是/否)."""
-    out = df.with_columns(pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
-                          for c, t in df.schema.items() if t == pl.Boolean)
+    out = df.with_columns(
+        pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
+        for c, t in df.schema.items()
+        if t == pl.Boolean
+    )
     return out.rename({c: label(c) for c in df.columns})
 
 

@@ -55,18 +55,31 @@ class Param:
     parse: Callable[[str], object] | None = None
 
 
-PARAMS: dict[str, Param] = {p.key: p for p in (
-    Param(REGION, "地区", "every page (repeatable)", "?region=特克斯县"),
-    Param(YEAR, "年度", "every page; the budget year on the coverage page (repeatable)", "?year=2023&year=2024"),
-    Param(DEPT, "主管部门", "every page (repeatable)", "?dept=教育局"),
-    Param(TYPE, "评价类型", "every page (repeatable)", "?type=部门整体"),
-    Param(GRADE, "等级", "every page (repeatable)", "?grade=良&grade=中"),
-    Param(SNAPSHOT, "数据快照编号", "every page: the snapshot the link is pinned to (added automatically)",
-          "?snap=20261123T203048123-3f9a1c", parse_snapshot),
-    Param(EVAL, "评价编号", "detail page: the evaluation shown", "/detail?eval=tekes-2024-05", parse_text),
-    Param(THRESHOLD, "覆盖率门槛（%）", "coverage page: the threshold (default: the coverage_threshold setting)",
-          "/coverage?thr=25", parse_percent),
-)}
+PARAMS: dict[str, Param] = {
+    p.key: p
+    for p in (
+        Param(REGION, "地区", "every page (repeatable)", "?region=特克斯县"),
+        Param(YEAR, "年度", "every page; the budget year on the coverage page (repeatable)", "?year=2023&year=2024"),
+        Param(DEPT, "主管部门", "every page (repeatable)", "?dept=教育局"),
+        Param(TYPE, "评价类型", "every page (repeatable)", "?type=部门整体"),
+        Param(GRADE, "等级", "every page (repeatable)", "?grade=良&grade=中"),
+        Param(
+            SNAPSHOT,
+            "数据快照编号",
+            "every page: the snapshot the link is pinned to (added automatically)",
+            "?snap=20261123T203048123-3f9a1c",
+            parse_snapshot,
+        ),
+        Param(EVAL, "评价编号", "detail page: the evaluation shown", "/detail?eval=tekes-2024-05", parse_text),
+        Param(
+            THRESHOLD,
+            "覆盖率门槛（%）",
+            "coverage page: the threshold (default: the coverage_threshold setting)",
+            "/coverage?thr=25",
+            parse_percent,
+        ),
+    )
+}
 
 
 def oversized(values: list[str]) -> tuple[list[str], int]:
@@ -84,8 +97,7 @@ def unknown_values(raw: list[str], options: list) -> list[str]:
 def filter_params(f: Filters) -> list[tuple[str, str]]:
     """Query pairs for a filter selection; empty selections (the default) stay out of the URL."""
     pairs: list[tuple[str, str]] = []
-    for key, values in ((REGION, f.regions), (YEAR, f.years), (DEPT, f.depts), (TYPE, f.types),
-                        (GRADE, f.grades)):
+    for key, values in ((REGION, f.regions), (YEAR, f.years), (DEPT, f.depts), (TYPE, f.types), (GRADE, f.grades)):
         pairs += [(key, str(v)) for v in values]
     return pairs
 

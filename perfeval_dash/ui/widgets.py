@@ -28,18 +28,31 @@ def metric_row(items: list[tuple[str, str, str | None]]) -> None:
 
 def chart(fig, key: str) -> None:
     """A Plotly chart, full width, with Plotly's own PNG export in its toolbar."""
-    st.plotly_chart(fig, key=key, width="stretch",
-                    config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}})
+    st.plotly_chart(
+        fig,
+        key=key,
+        width="stretch",
+        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
+    )
 
 
-def table(ctx: Context, df: pl.DataFrame, name: str, key: str, note: str | None = None,
-          column_config: dict | None = None, height: int | str = "auto") -> None:
+def table(
+    ctx: Context,
+    df: pl.DataFrame,
+    name: str,
+    key: str,
+    note: str | None = None,
+    column_config: dict | None = None,
+    height: int | str = "auto",
+) -> None:
     """A result table in Chinese with a 详情 link per evaluation and Excel/CSV downloads of what is shown."""
     shown = df
     config = dict(column_config or {})
     if "eval_id" in df.columns and ctx.snapshot is not None:
-        links = [url_state.share_link("detail", ctx.filters, ctx.snapshot.id, {url_state.EVAL: e}) if e else None
-                 for e in df["eval_id"].to_list()]
+        links = [
+            url_state.share_link("detail", ctx.filters, ctx.snapshot.id, {url_state.EVAL: e}) if e else None
+            for e in df["eval_id"].to_list()
+        ]
         shown = df.with_columns(link=pl.Series(links, dtype=pl.String))
         config[labels.label("link")] = st.column_config.LinkColumn(labels.label("link"), display_text="查看")
     readable = labels.readable_nulls(shown)
@@ -55,8 +68,21 @@ def table(ctx: Context, df: pl.DataFrame, name: str, key: str, note: str | None 
     if "synthetic" in df.columns and df["synthetic"].any():
         lines.append("注意：含模拟数据（「模拟数据」列为“是”的行为演示用虚构数据）")
     c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button("下载 Excel", data=lambda: exports.to_excel(export, name, lines), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
-    c2.download_button("下载 CSV", data=lambda: exports.to_csv(export), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    c1.download_button(
+        "下载 Excel",
+        data=lambda: exports.to_excel(export, name, lines),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    c2.download_button(
+        "下载 CSV",
+        data=lambda: exports.to_csv(export),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )

@@ -12,14 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import AS_OF, fixture_tables
 from perfeval_dash.store import Store
+
+from fixtures import AS_OF, fixture_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def _free_port() -> int:
@@ -36,10 +45,23 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, PERFEVAL_DATA_DIR=str(data_dir))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-             "--server.address=127.0.0.1", f"--server.port={self.port}", "--browser.gatherUsageStats=false",
-             "--server.fileWatcherType=none"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless=true",
+                "--server.address=127.0.0.1",
+                f"--server.port={self.port}",
+                "--browser.gatherUsageStats=false",
+                "--server.fileWatcherType=none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -73,8 +95,9 @@ def playwright_browser():
 
 @pytest.fixture
 def page(playwright_browser):
-    context = playwright_browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN",
-                                             accept_downloads=True)
+    context = playwright_browser.new_context(
+        viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 def wait_ready(page) -> None:
     """Wait until the script run finished and the page's content is drawn."""
     page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
-    page.wait_for_selector('h1')
+    page.wait_for_selector("h1")
     page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""")
     page.wait_for_timeout(300)
 
@@ -29,8 +29,9 @@ def chips(page, label: str) -> list[str]:
 
 
 def metric(page, label: str) -> str:
-    m = page.locator('[data-testid="stMetric"]').filter(has=page.locator(
-        '[data-testid="stMetricLabel"]', has_text=re.compile(f"^{label}$")))
+    m = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(f"^{label}$"))
+    )
     return m.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
@@ -122,7 +123,7 @@ def test_excel_download_reads_back(server, page, tmp_path):
     dl.value.save_as(path)
     assert dl.value.suggested_filename == "部门覆盖率.xlsx"
     ws = openpyxl.load_workbook(path).active
-    cells = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    cells = [list(row) for row in ws.iter_rows(values_only=True)]
     assert cells[0][0] == "部门覆盖率"
     assert cells[1][0] == "筛选：主管部门 民政局"
     header = cells[4]  # three lines (title, filters, snapshot), a blank row, then the table
@@ -140,9 +141,15 @@ def test_unknown_url_value_shows_notice_not_traceback(server, page):
     assert "dept" not in query(page)
 
 
-PAGES = [("overview", "/"), ("scores", "/scores"), ("coverage", "/coverage"), ("problems", "/problems"),
-         ("detail", "/detail?eval=tekes-2024-05"), ("detail-xigong", "/detail?eval=xigong-2023-04"),
-         ("data_admin", "/data_admin")]
+PAGES = [
+    ("overview", "/"),
+    ("scores", "/scores"),
+    ("coverage", "/coverage"),
+    ("problems", "/problems"),
+    ("detail", "/detail?eval=tekes-2024-05"),
+    ("detail-xigong", "/detail?eval=xigong-2023-04"),
+    ("data_admin", "/data_admin"),
+]
 
 
 @pytest.mark.parametrize("name, path", PAGES)

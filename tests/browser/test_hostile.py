@@ -13,8 +13,10 @@ from test_browser import wait_ready
 pytestmark = pytest.mark.browser
 
 # elements a payload would create if it were interpreted as HTML or Markdown anywhere on the page
-INJECTED = ('iframe[srcdoc], img[src="x"], img[src*="evil"], object, embed, meta[http-equiv], '
-            'a[href*="evil"], style:not([data-emotion]):not([id])')
+INJECTED = (
+    'iframe[srcdoc], img[src="x"], img[src*="evil"], object, embed, meta[http-equiv], '
+    'a[href*="evil"], style:not([data-emotion]):not([id])'
+)
 PATHS = [
     ("overview", "/"),
     ("overview-hostile-dept", "/?dept=" + quote(PAYLOADS[1])),
@@ -49,7 +51,9 @@ def test_payloads_render_as_text(hostile_server, page, name, path):
     assert not page.locator('[data-testid="stException"]').count()
     body = page.locator("body").inner_text().replace("\u2060", "")  # word joiners break autolinks
     if name == "detail":
-        assert page.locator("h1").first.inner_text().replace("\u2060", "").strip() in PAYLOADS  # the title shows the name as typed
+        assert (
+            page.locator("h1").first.inner_text().replace("\u2060", "").strip() in PAYLOADS
+        )  # the title shows the name as typed
     if name == "detail-markdown-eval":
         assert "[点我登录](http://evil.example/login)" in body
     if name == "overview-hostile-dept":
