@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -377,15 +378,48 @@ def generate(
     if R < 1:
         raise ValueError("n_regions must be at least 1")
     regions = [region_name(i) for i in range(R)]
-    n_years = last_year - first_year + 1
     as_of_days = (as_of - dt.date(1970, 1, 1)).days
 
-    # ---- departments per region (loop over regions only) -------------------------------------
+    # Every step that draws takes rng: the steps run in this order, and so do the draws (the output depends on it).
+    depts = _departments(rng, n, R)
+    batches = _batches(rng, n, R, first_year, last_year)
+    rows = _evaluation_rows(rng, n, batches, depts)
+    scores = _scores(rng, n)
+    amounts = _amounts(rng, rows.whole, scores.score)
+    names = _names(rng, rows, batches.size)
+    evaluations = _evaluations_frame(regions, source, rows, scores, amounts, names)
+    dimension_scores = _dimension_scores(rng, rows, scores.score, evaluations["eval_id"])
+    dept_budgets = _dept_budgets(rng, regions, source, _department_years(rows, amounts))
+    batches_frame = _batches_frame(rng, regions, source, batches, rows, amounts)
+    problem_rows = _problem_rows(rng, rows, batches, scores.score)
+    follow_up = _follow_up(rng, problem_rows.year, as_of_days)
+    problems = _problems_frame(rng, regions, source, problem_rows, follow_up, evaluations)
+
+    return {
+        "evaluations": evaluations,
+        "dimension_scores": dimension_scores,
+        "problems": problems,
+        "dept_budgets": dept_budgets,
+        "batches": batches_frame,
+    }
+
+
+# ---- the steps of generate(), in the order it runs them --------------------------------------------------------
+@dataclass(frozen=True)
+class _Departments:
+    """The departments present in each region, listed region by region."""
+
+    base: np.ndarray  # index into DEPARTMENTS
+    cum: np.ndarray  # each region's cumulative popularity weights, normalised to (r, r+1]
+
+
+def _departments(rng: np.random.Generator, n: int, n_regions: int) -> _Departments:
+    """Each region's departments (the core ones plus a random few) and their cumulative popularity weights."""
     n_base = len(DEPARTMENTS)
-    per_region = n / R
+    per_region = n / n_regions
     upper = int(np.clip(15 + per_region / 20, 16, 40))
     dept_region, dept_base = [], []
-    for r in range(R):
+    for r in range(n_regions):  # loop over regions only
         k = int(min(n_base, rng.integers(15, upper + 1)))
         extra = rng.choice(np.arange(CORE_DEPARTMENTS, n_base), size=k - CORE_DEPARTMENTS, replace=False)
         chosen = np.sort(np.concatenate([np.arange(CORE_DEPARTMENTS), extra]))
@@ -395,18 +429,36 @@ def generate(
     dept_base_a = np.concatenate(dept_base)
     base_weight = np.array([d[1] for d in DEPARTMENTS])
     w = base_weight[dept_base_a]
-    region_tot = np.bincount(dept_region_a, weights=w, minlength=R)
+    region_tot = np.bincount(dept_region_a, weights=w, minlength=n_regions)
     # each region's cumulative weights normalised to (r, r+1]: one searchsorted picks for all evaluations
     cum = (
         dept_region_a
         + (np.cumsum(w) - np.concatenate([[0.0], np.cumsum(region_tot)])[dept_region_a]) / region_tot[dept_region_a]
     )
+    return _Departments(base=dept_base_a, cum=cum)
 
-    # ---- batches (region × eval year) and evaluations per batch --------------------------------
-    start = first_year + rng.integers(0, min(4, n_years), size=R)
-    region_size = rng.lognormal(0.0, 0.35, size=R)
-    b_region = np.repeat(np.arange(R), n_years)
-    b_year = np.tile(np.arange(first_year, last_year + 1), R)
+
+@dataclass(frozen=True)
+class _Batches:
+    """The batches (region × eval year) that hold evaluations, in (region, eval year) order."""
+
+    region: np.ndarray
+    year: np.ndarray  # eval year
+    count: np.ndarray  # evaluations in the batch, at least 1
+
+    @property
+    def size(self) -> int:
+        """The number of batches."""
+        return self.region.size
+
+
+def _batches(rng: np.random.Generator, n: int, n_regions: int, first_year: int, last_year: int) -> _Batches:
+    """The batches from each region's start year on, with the number of evaluations in each (more in later years)."""
+    n_years = last_year - first_year + 1
+    start = first_year + rng.integers(0, min(4, n_years), size=n_regions)
+    region_size = rng.lognormal(0.0, 0.35, size=n_regions)
+    b_region = np.repeat(np.arange(n_regions), n_years)
+    b_year = np.tile(np.arange(first_year, last_year + 1), n_regions)
     active = b_year >= start[b_region]
     b_region, b_year = b_region[active], b_year[active]
     bw = region_size[b_region] * (1.0 + 0.35 * (b_year - start[b_region]))
@@ -416,31 +468,74 @@ def generate(
     else:
         counts = rng.multinomial(n, bw / bw.sum())
     keep = counts > 0
-    b_region, b_year, counts = b_region[keep], b_year[keep], counts[keep]
-    nb = b_region.size
-    e_batch = np.repeat(np.arange(nb), counts)
-    e_region = b_region[e_batch]
-    e_year = b_year[e_batch]
+    return _Batches(region=b_region[keep], year=b_year[keep], count=counts[keep])
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """One entry per evaluation, in eval_id order."""
+
+    batch: np.ndarray  # index into _Batches
+    region: np.ndarray
+    year: np.ndarray  # eval year
+    budget_year: np.ndarray
+    seq: np.ndarray  # 1, 2, … within the batch
+    base: np.ndarray  # department: index into DEPARTMENTS
+    etype: np.ndarray  # index into EVAL_TYPES: 0 项目, 1 部门整体, 2 政策
+    whole: np.ndarray  # etype is 部门整体
+
+
+def _evaluation_rows(rng: np.random.Generator, n: int, batches: _Batches, depts: _Departments) -> _Rows:
+    """Each evaluation's batch, region, years, number in the batch, department (by popularity) and eval type."""
+    counts = batches.count
+    e_batch = np.repeat(np.arange(batches.size), counts)
+    e_region = batches.region[e_batch]
+    e_year = batches.year[e_batch]
     e_seq = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts) + 1
 
-    e_dept = np.searchsorted(cum, e_region + rng.random(n) * (1 - 1e-12), side="left")
-    e_dept = np.minimum(e_dept, dept_base_a.size - 1)
-    e_base = dept_base_a[e_dept]
+    e_dept = np.searchsorted(depts.cum, e_region + rng.random(n) * (1 - 1e-12), side="left")
+    e_dept = np.minimum(e_dept, depts.base.size - 1)
 
     u = rng.random(n)
     e_budget_year = np.where(u < 0.88, e_year - 1, np.where(u < 0.98, e_year, e_year - 2))
 
-    # eval type: 部门整体 only on the first evaluation of a department in a batch
-    key = e_batch.astype("int64") * dept_base_a.size + e_dept
+    etype = _eval_types(rng, e_batch.astype("int64") * depts.base.size + e_dept)
+    return _Rows(
+        batch=e_batch,
+        region=e_region,
+        year=e_year,
+        budget_year=e_budget_year,
+        seq=e_seq,
+        base=depts.base[e_dept],
+        etype=etype,
+        whole=etype == 1,
+    )
+
+
+def _eval_types(rng: np.random.Generator, key: np.ndarray) -> np.ndarray:
+    """Each evaluation's type (0 项目, 1 部门整体, 2 政策) from its (batch, department) key."""
+    n = key.size
+    # 部门整体 only on the first evaluation of a department in a batch
     _, first_idx = np.unique(key, return_index=True)
     n_groups = first_idx.size
     n_whole = min(int(round(0.08 * n)), int(0.35 * n_groups))
-    etype = np.zeros(n, dtype="int64")  # 0 项目, 1 部门整体, 2 政策
+    etype = np.zeros(n, dtype="int64")
     etype[rng.choice(first_idx, size=n_whole, replace=False)] = 1
     etype[(etype == 0) & (rng.random(n) < 0.044)] = 2
-    whole = etype == 1
+    return etype
 
-    # ---- scores and grades ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Scores:
+    """Each evaluation's total score and grade."""
+
+    score: np.ndarray
+    grade: np.ndarray  # index into GRADES: the grade the row carries
+    published: np.ndarray  # grade_published
+
+
+def _scores(rng: np.random.Generator, n: int) -> _Scores:
+    """Scores by grade band (edge scores forced in), their grades, and ~1% published grades one band away."""
     g = rng.choice(4, size=n, p=[0.42, 0.38, 0.15, 0.05])
     lows = [b.low for b in GRADE_BANDS]  # 90, 80, 60, 0: each grade's scores start at its band's low edge
     score = np.select(
@@ -470,8 +565,26 @@ def generate(
         mis = rng.choice(candidates, size=n_mis, replace=False)
         grade_idx[mis] = np.where(computed[mis] == 0, 1, computed[mis] - 1)
         published[mis] = True
+    return _Scores(score=score, grade=grade_idx, published=published)
 
-    # ---- amounts (万元) -------------------------------------------------------------------------
+
+_AMOUNT_BASES = ("总投资估算", "项目资金：预算/执行", "计划投资/实际投资", "多渠道资金合计：预算/执行")
+
+
+@dataclass(frozen=True)
+class _Amounts:
+    """Each evaluation's amounts in 万元 (NaN where the report states none)."""
+
+    budget: np.ndarray
+    executed: np.ndarray
+    evaluated: np.ndarray
+    basis: np.ndarray  # index into _AMOUNT_BASES
+    used: np.ndarray  # the evaluated amount, else the budget
+
+
+def _amounts(rng: np.random.Generator, whole: np.ndarray, score: np.ndarray) -> _Amounts:
+    """Budget, executed and evaluated amounts (万元), the basis they were stated on, and the amount counted."""
+    n = score.size
     budget = np.where(whole, rng.lognormal(np.log(1500), 0.7, n), rng.lognormal(np.log(220), 1.0, n))
     budget = np.round(np.where(whole, np.clip(budget, 200, 9000), np.clip(budget, 20, 5000)), 2)
     ua = rng.random(n)
@@ -487,57 +600,87 @@ def generate(
     ue = rng.random(n)
     evaluated = np.where(ue < 0.35, budget, np.where(ue < 0.70, np.where(no_exec, budget, executed), np.nan))
     basis_idx = np.where(no_exec, 0, np.select([ua < 0.5, ua < 0.8], [1, 2], 3))
-    basis = ("总投资估算", "项目资金：预算/执行", "计划投资/实际投资", "多渠道资金合计：预算/执行")
     amount_used = np.where(np.isnan(evaluated), budget, evaluated)
+    return _Amounts(budget=budget, executed=executed, evaluated=evaluated, basis=basis_idx, used=amount_used)
 
-    # ---- names ---------------------------------------------------------------------------------
-    theme_flat = [t for d in DEPARTMENTS for t in d[3]]
-    theme_cnt = np.array([len(d[3]) for d in DEPARTMENTS])
-    theme_off = np.concatenate([[0], np.cumsum(theme_cnt)[:-1]])
-    policy_flat = [t for d in DEPARTMENTS for t in d[4]]
-    policy_cnt = np.array([len(d[4]) for d in DEPARTMENTS])
-    policy_off = np.concatenate([[0], np.cumsum(policy_cnt)[:-1]])
+
+def _flatten(lists: list[tuple[str, ...]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """All the lists' strings in one list, with each list's length and offset in it."""
+    flat = [t for ts in lists for t in ts]
+    cnt = np.array([len(ts) for ts in lists])
+    return flat, cnt, np.concatenate([[0], np.cumsum(cnt)[:-1]])
+
+
+_DEPT_NAMES = [d[0] for d in DEPARTMENTS]
+_SUB_UNITS = [d[2] for d in DEPARTMENTS]
+_THEMES, _THEME_COUNT, _THEME_OFFSET = _flatten([d[3] for d in DEPARTMENTS])
+_POLICIES, _POLICY_COUNT, _POLICY_OFFSET = _flatten([d[4] for d in DEPARTMENTS])
+_EVAL_RECOMMENDATIONS_FLAT = [t for gr in GRADES for t in EVAL_RECOMMENDATIONS[gr]]  # grade g, variant v at 2g + v
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Each evaluation's picks for its project name, unit, evaluator and recommendation."""
+
+    theme: np.ndarray  # index into _THEMES
+    policy: np.ndarray  # index into _POLICIES
+    style: np.ndarray  # project name style 0, 1 or 2
+    use_sub: np.ndarray  # the department's sub-unit (if it has one) is the unit
+    firm: np.ndarray  # index into EVALUATORS
+    rec_variant: np.ndarray  # which of the grade's two EVAL_RECOMMENDATIONS
+
+
+def _names(rng: np.random.Generator, rows: _Rows, n_batches: int) -> _Names:
+    """Theme or policy, name style, unit, evaluator (one of two firms per batch) and recommendation picks."""
+    n = rows.base.size
+    e_base = rows.base
     ut = rng.random(n)
-    theme_i = theme_off[e_base] + np.minimum((ut * theme_cnt[e_base]).astype("int64"), theme_cnt[e_base] - 1)
-    policy_i = policy_off[e_base] + np.minimum((ut * policy_cnt[e_base]).astype("int64"), policy_cnt[e_base] - 1)
-    dept_names = [d[0] for d in DEPARTMENTS]
-    sub_units = [d[2] for d in DEPARTMENTS]
+    theme_i = _THEME_OFFSET[e_base] + np.minimum((ut * _THEME_COUNT[e_base]).astype("int64"), _THEME_COUNT[e_base] - 1)
+    policy_i = _POLICY_OFFSET[e_base] + np.minimum(
+        (ut * _POLICY_COUNT[e_base]).astype("int64"), _POLICY_COUNT[e_base] - 1
+    )
     name_style = rng.choice(3, size=n, p=[0.7, 0.2, 0.1])
-    use_sub = (rng.random(n) < 0.2) & ~whole
-    batch_firms = rng.integers(0, len(EVALUATORS), size=(nb, 2))
-    e_firm = batch_firms[e_batch, rng.integers(0, 2, size=n)]
+    use_sub = (rng.random(n) < 0.2) & ~rows.whole
+    batch_firms = rng.integers(0, len(EVALUATORS), size=(n_batches, 2))
+    e_firm = batch_firms[rows.batch, rng.integers(0, 2, size=n)]
     rec_variant = rng.integers(0, 2, size=n)
-    rec_flat = [t for gr in GRADES for t in EVAL_RECOMMENDATIONS[gr]]
+    return _Names(
+        theme=theme_i, policy=policy_i, style=name_style, use_sub=use_sub, firm=e_firm, rec_variant=rec_variant
+    )
 
+
+def _evaluations_frame(
+    regions: list[str], source: str, rows: _Rows, scores: _Scores, amounts: _Amounts, names: _Names
+) -> pl.DataFrame:
+    """The evaluations table."""
     ev = pl.DataFrame(
         {
-            "r": e_region + 1,
-            "eval_year": e_year,
-            "budget_year": e_budget_year,
-            "seq": e_seq,
-            "etype": etype,
-            "style": name_style,
-            "use_sub": use_sub,
+            "r": rows.region + 1,
+            "eval_year": rows.year,
+            "budget_year": rows.budget_year,
+            "seq": rows.seq,
+            "etype": rows.etype,
+            "style": names.style,
+            "use_sub": names.use_sub,
         }
     ).with_columns(
-        _lookup(regions, e_region, "region"),
-        _lookup(dept_names, e_base, "department"),
-        _lookup(sub_units, e_base, "sub"),
-        _lookup(theme_flat, theme_i, "theme"),
-        _lookup(policy_flat, policy_i, "policy"),
-        _lookup(EVALUATORS, e_firm, "evaluator"),
-        _lookup(EVAL_TYPES, etype, "eval_type"),
-        _lookup(GRADES, grade_idx, "grade"),
-        _lookup(basis, basis_idx, "amount_basis"),
-        _lookup(rec_flat, grade_idx * 2 + rec_variant, "recommendations"),
-        pl.Series("budget_wan", budget),
-        pl.Series("executed_wan", executed, nan_to_null=True),
-        pl.Series("evaluated_wan", evaluated, nan_to_null=True),
-        pl.Series("score", score),
-        pl.Series("grade_published", published),
+        _lookup(regions, rows.region, "region"),
+        _lookup(_DEPT_NAMES, rows.base, "department"),
+        _lookup(_SUB_UNITS, rows.base, "sub"),
+        _lookup(_THEMES, names.theme, "theme"),
+        _lookup(_POLICIES, names.policy, "policy"),
+        _lookup(EVALUATORS, names.firm, "evaluator"),
+        _lookup(EVAL_TYPES, rows.etype, "eval_type"),
+        _lookup(GRADES, scores.grade, "grade"),
+        _lookup(_AMOUNT_BASES, amounts.basis, "amount_basis"),
+        _lookup(_EVAL_RECOMMENDATIONS_FLAT, scores.grade * 2 + names.rec_variant, "recommendations"),
+        pl.Series("budget_wan", amounts.budget),
+        pl.Series("executed_wan", amounts.executed, nan_to_null=True),
+        pl.Series("evaluated_wan", amounts.evaluated, nan_to_null=True),
+        pl.Series("score", scores.score),
+        pl.Series("grade_published", scores.published),
     )
-    width = max(3, len(str(int(e_seq.max()))))
-    by = pl.col("budget_year").cast(pl.String)
+    width = max(3, len(str(int(rows.seq.max()))))
     ev = ev.with_columns(
         eval_id=pl.concat_str(
             [
@@ -549,7 +692,19 @@ def generate(
                 pl.col("seq").cast(pl.String).str.zfill(width),
             ]
         ),
-        project_name=pl.when(pl.col("etype") == 1)
+        project_name=_project_name(),
+        unit=pl.when(pl.col("use_sub") & (pl.col("sub") != "")).then(pl.col("sub")).otherwise(pl.col("department")),
+        source=pl.lit(source),
+        synthetic=pl.lit(True),
+    )
+    return schema.conform("evaluations", ev)
+
+
+def _project_name() -> pl.Expr:
+    """The project name from budget_year, etype, style, department, theme and policy."""
+    by = pl.col("budget_year").cast(pl.String)
+    return (
+        pl.when(pl.col("etype") == 1)
         .then(pl.concat_str([by, pl.lit("年"), pl.col("department"), pl.lit("部门整体支出绩效评价")]))
         .when(pl.col("etype") == 2)
         .then(pl.concat_str([by, pl.lit("年"), pl.col("policy"), pl.lit("政策")]))
@@ -557,18 +712,18 @@ def generate(
         .then(pl.concat_str([by, pl.lit("年"), pl.col("theme"), pl.lit("项目")]))
         .when(pl.col("style") == 1)
         .then(pl.concat_str([by, pl.lit("年度"), pl.col("theme"), pl.lit("项目")]))
-        .otherwise(pl.concat_str([pl.col("theme"), pl.lit("项目（"), by, pl.lit("年度）")])),
-        unit=pl.when(pl.col("use_sub") & (pl.col("sub") != "")).then(pl.col("sub")).otherwise(pl.col("department")),
-        source=pl.lit(source),
-        synthetic=pl.lit(True),
+        .otherwise(pl.concat_str([pl.col("theme"), pl.lit("项目（"), by, pl.lit("年度）")]))
     )
-    evaluations = schema.conform("evaluations", ev)
 
-    # ---- dimension scores (integer cents so that they sum exactly) ----------------------------
-    scheme = np.where(whole, 4, np.where(e_budget_year < 2020, 3, rng.choice(3, size=n, p=[0.6, 0.25, 0.15])))
+
+def _dimension_scores(rng: np.random.Generator, rows: _Rows, score: np.ndarray, eval_id: pl.Series) -> pl.DataFrame:
+    """The dimension_scores table: each evaluation's scheme of dimensions, scores summing exactly to its score."""
+    n = score.size
+    scheme = np.where(rows.whole, 4, np.where(rows.budget_year < 2020, 3, rng.choice(3, size=n, p=[0.6, 0.25, 0.15])))
     scheme_w = np.array([list(s[2]) + [0] * (4 - len(s[2])) for s in DIM_SCHEMES], dtype="int64") * 100
     dim_names = sorted({d for s in DIM_SCHEMES for d in s[1]})
     scheme_names = np.array([[dim_names.index(d) for d in s[1]] + [0] * (4 - len(s[1])) for s in DIM_SCHEMES])
+    # integer cents so that they sum exactly
     wc = scheme_w[scheme]  # (n, 4) weight in cents
     sc = np.rint(score * 100).astype("int64")
     frac = np.clip(rng.normal(1.0, 0.07, size=(n, 4)), 0, None)
@@ -582,30 +737,37 @@ def generate(
     eval_rows = np.repeat(np.arange(n), 4)[present]
     dims = pl.DataFrame(
         {
-            "eval_id": evaluations["eval_id"].gather(pl.Series(eval_rows)),
+            "eval_id": eval_id.gather(pl.Series(eval_rows)),
             "dimension": _lookup(dim_names, scheme_names[scheme].ravel()[present], "dimension"),
             "weight": wc.ravel()[present] / 100.0,
             "score": dc.ravel()[present] / 100.0,
         }
     )
-    dimension_scores = schema.conform("dimension_scores", dims)
+    return schema.conform("dimension_scores", dims)
 
-    # ---- dept_budgets: the coverage denominator -----------------------------------------------
-    dy = (
+
+def _department_years(rows: _Rows, amounts: _Amounts) -> pl.DataFrame:
+    """Per (region r, budget_year, department d) with evaluations: project amount, 部门整体 budget and whether any."""
+    whole = rows.whole
+    return (
         pl.DataFrame(
             {
-                "r": e_region,
-                "budget_year": e_budget_year,
-                "d": e_base,
+                "r": rows.region,
+                "budget_year": rows.budget_year,
+                "d": rows.base,
                 "whole": whole,
-                "amt": np.where(whole, 0.0, amount_used),
-                "wb": np.where(whole, budget, 0.0),
+                "amt": np.where(whole, 0.0, amounts.used),
+                "wb": np.where(whole, amounts.budget, 0.0),
             }
         )
         .group_by("r", "budget_year", "d")
         .agg(pl.col("amt").sum(), pl.col("wb").max(), pl.col("whole").any())
         .sort("r", "budget_year", "d")
     )
+
+
+def _dept_budgets(rng: np.random.Generator, regions: list[str], source: str, dy: pl.DataFrame) -> pl.DataFrame:
+    """The dept_budgets table (the coverage denominator): project budget totals, ~6% of department-years left out."""
     G = dy.height
     amt = dy["amt"].to_numpy()
     has_whole = dy["whole"].to_numpy()
@@ -621,25 +783,30 @@ def generate(
     n_drop = min(eligible.size, max(2, int(round(0.06 * G))) if G >= 10 else (1 if G >= 3 else 0))
     if n_drop:
         drop[rng.choice(eligible, size=n_drop, replace=False)] = True
-    dept_budgets = schema.conform(
+    return schema.conform(
         "dept_budgets",
         dy.with_columns(
             region=_lookup(regions, dy["r"].to_numpy(), "region"),
-            department=_lookup(dept_names, dy["d"].to_numpy(), "department"),
+            department=_lookup(_DEPT_NAMES, dy["d"].to_numpy(), "department"),
             project_budget_wan=pl.Series(np.round(pb, 2)),
             source=pl.lit(source),
             synthetic=pl.lit(True),
         ).filter(pl.Series(~drop)),
     )
 
-    # ---- batches ------------------------------------------------------------------------------
-    b_total = np.bincount(e_batch, weights=amount_used, minlength=nb)
+
+def _batches_frame(
+    rng: np.random.Generator, regions: list[str], source: str, batches: _Batches, rows: _Rows, amounts: _Amounts
+) -> pl.DataFrame:
+    """The batches table: evaluated totals (~15% a little off the sum of their evaluations) and recommendations."""
+    nb = batches.size
+    b_total = np.bincount(rows.batch, weights=amounts.used, minlength=nb)
     off = rng.random(nb) < 0.15
     b_total = np.round(np.where(off, b_total * rng.uniform(0.97, 1.03, nb), b_total), 2)
     bt = (
-        pl.DataFrame({"r": b_region, "eval_year": b_year, "budget_year": b_year - 1})
+        pl.DataFrame({"r": batches.region, "eval_year": batches.year, "budget_year": batches.year - 1})
         .with_columns(
-            region=_lookup(regions, b_region, "region"),
+            region=_lookup(regions, batches.region, "region"),
             evaluated_total_wan=pl.Series(b_total),
             recommendations=_lookup(BATCH_RECOMMENDATIONS, rng.integers(0, len(BATCH_RECOMMENDATIONS), nb), "rec"),
             source=pl.lit(source),
@@ -651,9 +818,24 @@ def generate(
             )
         )
     )
-    batches = schema.conform("batches", bt)
+    return schema.conform("batches", bt)
 
-    # ---- problems: per evaluation, then per batch ---------------------------------------------
+
+@dataclass(frozen=True)
+class _ProblemRows:
+    """One entry per problem: first each evaluation's problems, then each batch's."""
+
+    of_eval: np.ndarray  # the evaluation (row) of each evaluation's problem
+    n_batch: int  # number of batch problems, which follow
+    region: np.ndarray
+    year: np.ndarray  # eval year
+    k: np.ndarray  # 1, 2, … within the evaluation or batch
+    template: np.ndarray  # index into PROBLEM_TEMPLATES, distinct within an evaluation or batch
+
+
+def _problem_rows(rng: np.random.Generator, rows: _Rows, batches: _Batches, score: np.ndarray) -> _ProblemRows:
+    """How many problems each evaluation (more for lower scores) and batch has, and their templates."""
+    n, nb = score.size, batches.size
     lam = 1.5 + (100 - score) / 9
     pc = np.clip(rng.poisson(lam), 0, 6)
     P = int(pc.sum())
@@ -672,10 +854,30 @@ def generate(
     tmpl = np.concatenate(
         [(tm_off[p_eval] + (p_k - 1) * tm_step[p_eval]) % T, (tb_off[pb_batch] + (pb_k - 1) * tb_step[pb_batch]) % T]
     )
-    NP = P + PB
-    pr_year = np.concatenate([e_year[p_eval], b_year[pb_batch]])
-    is_batch = np.concatenate([np.zeros(P, dtype=bool), np.ones(PB, dtype=bool)])
+    return _ProblemRows(
+        of_eval=p_eval,
+        n_batch=PB,
+        region=np.concatenate([rows.region[p_eval], batches.region[pb_batch]]),
+        year=np.concatenate([rows.year[p_eval], batches.year[pb_batch]]),
+        k=np.concatenate([p_k, pb_k]),
+        template=tmpl,
+    )
 
+
+@dataclass(frozen=True)
+class _FollowUp:
+    """Each problem's follow-up record, dates in days since 1970-01-01."""
+
+    tracked: np.ndarray  # has a record (else status, due_date and closed_date are null)
+    due: np.ndarray
+    done: np.ndarray  # closed by as_of (closed_date set)
+    closed: np.ndarray
+    status: np.ndarray  # index into STATUSES
+
+
+def _follow_up(rng: np.random.Generator, pr_year: np.ndarray, as_of_days: int) -> _FollowUp:
+    """Due dates, and whether, when and how each problem was closed by as_of (older ones more likely)."""
+    NP = pr_year.size
     pub = _july_first(pr_year)
     due = _month_end_after_july(pr_year, rng.integers(3, 13, size=NP))
     tracked = rng.random(NP) >= 0.02
@@ -690,61 +892,79 @@ def generate(
     in_progress = published_by & (rng.random(NP) < _sigmoid(-0.3 + 1.5 * since_pub))
     cancelled = rng.random(NP) < np.clip(0.1 + 0.35 * (as_of_days - closed) / 365.25, 0, 0.6)
     status = np.where(done, np.where(cancelled, 3, 2), np.where(in_progress, 1, 0))
+    return _FollowUp(tracked=tracked, due=due, done=done, closed=closed, status=status)
 
+
+def _problems_frame(
+    rng: np.random.Generator,
+    regions: list[str],
+    source: str,
+    prows: _ProblemRows,
+    follow_up: _FollowUp,
+    evaluations: pl.DataFrame,
+) -> pl.DataFrame:
+    """The problems table, with the number in each "{x}" template drawn here."""
+    P, PB = prows.of_eval.size, prows.n_batch
+    NP = P + PB
+    is_batch = np.concatenate([np.zeros(P, dtype=bool), np.ones(PB, dtype=bool)])
     cats = [t[0] for t in PROBLEM_TEMPLATES]
     x = rng.integers(8, 46, size=NP)
     eval_ids = evaluations["eval_id"]
     pr = (
         pl.DataFrame(
             {
-                "eval_id": pl.concat([eval_ids.gather(pl.Series(p_eval)), pl.Series([None] * PB, dtype=pl.String)]),
-                "r": np.concatenate([e_region[p_eval], b_region[pb_batch]]) + 1,
-                "eval_year": pr_year,
-                "k": np.concatenate([p_k, pb_k]),
+                "eval_id": pl.concat(
+                    [eval_ids.gather(pl.Series(prows.of_eval)), pl.Series([None] * PB, dtype=pl.String)]
+                ),
+                "r": prows.region + 1,
+                "eval_year": prows.year,
+                "k": prows.k,
                 "is_batch": is_batch,
-                "tracked": tracked,
+                "tracked": follow_up.tracked,
                 "x": x,
             }
         )
         .with_columns(
-            region=_lookup(regions, np.concatenate([e_region[p_eval], b_region[pb_batch]]), "region"),
-            category=_lookup(cats, tmpl, "category"),
-            description=_lookup([t[1] for t in PROBLEM_TEMPLATES], tmpl, "description"),
-            recommendation=_lookup([t[2] for t in PROBLEM_TEMPLATES], tmpl, "recommendation"),
+            region=_lookup(regions, prows.region, "region"),
+            category=_lookup(cats, prows.template, "category"),
+            description=_lookup([t[1] for t in PROBLEM_TEMPLATES], prows.template, "description"),
+            recommendation=_lookup([t[2] for t in PROBLEM_TEMPLATES], prows.template, "recommendation"),
             responsible_unit=pl.concat(
-                [evaluations["department"].gather(pl.Series(p_eval)), pl.Series(["各预算部门"] * PB, dtype=pl.String)]
+                [
+                    evaluations["department"].gather(pl.Series(prows.of_eval)),
+                    pl.Series(["各预算部门"] * PB, dtype=pl.String),
+                ]
             ),
-            due_date=_date_series("due_date", due, tracked),
-            status=_lookup(STATUSES, status, "status"),
-            closed_date=_date_series("closed_date", closed, done),
+            due_date=_date_series("due_date", follow_up.due, follow_up.tracked),
+            status=_lookup(STATUSES, follow_up.status, "status"),
+            closed_date=_date_series("closed_date", follow_up.closed, follow_up.done),
         )
         .with_columns(
             description=pl.col("description").str.replace("{x}", pl.col("x").cast(pl.String), literal=True),
             status=pl.when(pl.col("tracked")).then(pl.col("status")),
-            problem_id=pl.when(pl.col("is_batch"))
-            .then(
-                pl.concat_str(
-                    [
-                        pl.lit("demo-"),
-                        pl.col("r").cast(pl.String),
-                        pl.lit("-"),
-                        pl.col("eval_year").cast(pl.String),
-                        pl.lit("-B"),
-                        pl.col("k").cast(pl.String),
-                    ]
-                )
-            )
-            .otherwise(pl.concat_str([pl.col("eval_id"), pl.lit("-P"), pl.col("k").cast(pl.String)])),
+            problem_id=_problem_id(),
             source=pl.lit(source),
             synthetic=pl.lit(True),
         )
     )
-    problems = schema.conform("problems", pr)
+    return schema.conform("problems", pr)
 
-    return {
-        "evaluations": evaluations,
-        "dimension_scores": dimension_scores,
-        "problems": problems,
-        "dept_budgets": dept_budgets,
-        "batches": batches,
-    }
+
+def _problem_id() -> pl.Expr:
+    """The problem id: demo-<r>-<eval year>-B<k> for a batch's problem, else <eval_id>-P<k>."""
+    return (
+        pl.when(pl.col("is_batch"))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("demo-"),
+                    pl.col("r").cast(pl.String),
+                    pl.lit("-"),
+                    pl.col("eval_year").cast(pl.String),
+                    pl.lit("-B"),
+                    pl.col("k").cast(pl.String),
+                ]
+            )
+        )
+        .otherwise(pl.concat_str([pl.col("eval_id"), pl.lit("-P"), pl.col("k").cast(pl.String)]))
+    )
