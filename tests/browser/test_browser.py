@@ -19,8 +19,11 @@ def wait_ready(page) -> None:
     """Wait until the script run finished and the page's content is drawn."""
     page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
     page.wait_for_selector("h1")
-    page.wait_for_function("""() => !document.querySelector('[data-testid="stStatusWidget"]')""")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # a rerun may start a moment after the event that caused it
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+                 && !document.querySelector('[data-stale="true"]')"""
+    )
 
 
 def chips(page, label: str) -> list[str]:
