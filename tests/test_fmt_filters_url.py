@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BUDGET_COLUMNS, Filters
 from perfeval_dash.ui import fmt, url_state
 
 
@@ -61,8 +61,8 @@ def test_filter_sql_binds_values_and_never_formats_them():
     sql, params = Filters(depts=(evil,), years=(2023,)).where("e")
     assert evil not in sql and params["f_depts"] == [evil] and params["f_years"] == [2023]
     assert Filters().where() == ("TRUE", {})
-    sql, params = Filters(depts=("x",), regions=("r",)).where("b", evaluation_level=False)
-    assert "department" not in sql and "f_depts" not in params
+    sql, params = Filters(types=("项目",), regions=("r",), years=(2023,)).where("b", BUDGET_COLUMNS)
+    assert "eval_type" not in sql and "eval_year" not in sql and set(params) == {"f_regions"}
 
 
 def test_filter_sql_injection_attempt_is_literal(store):

@@ -92,9 +92,13 @@ def test_coverage_rule_per_department_year(con):
     assert set(coverage.by_department(con, Filters(), 0.05)["status"]) == {"达标", "未知"}
 
 
-def test_coverage_year_filter_means_budget_year(con):
-    df = coverage.by_department(con, Filters(years=(2022,)), 0.2)
-    assert sorted(df["department"]) == ["教育局", "民政局"]
+def test_coverage_reads_both_years_each_in_its_own_meaning(con):
+    """预算年度 selects the budget year counted; 评价年度 the evaluations, and with them the budget years they cover."""
+    by_budget = coverage.by_department(con, Filters(budget_years=(2022,)), 0.2)
+    assert sorted(zip(by_budget["department"], by_budget["budget_year"])) == [("教育局", 2022), ("民政局", 2022)]
+    by_eval = coverage.by_department(con, Filters(years=(2024,)), 0.2)  # evaluated in 2024: budget year 2023
+    assert sorted(zip(by_eval["department"], by_eval["status"])) == [("教育局", "未知"), ("财政局", "达标")]
+    assert coverage.by_department(con, Filters(years=(2024,), budget_years=(2022,)), 0.2).height == 2  # budgets only
 
 
 def test_coverage_counts_budget_without_evaluations_as_zero(store):
@@ -154,7 +158,8 @@ def test_detail_queries(con):
 
 def test_options(con):
     assert options.regions(con) == ["测试县"]
-    assert options.years(con) == [2024, 2023, 2022]
+    assert options.years(con) == [2024, 2023]
+    assert options.budget_years(con) == [2023, 2022]
     assert options.departments(con, ["别处"]) == []
 
 

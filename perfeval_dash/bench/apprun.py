@@ -23,7 +23,14 @@ PAGE_SCRIPTS = {
     "problems": "pages/problems.py",
     "detail": "pages/detail.py",
 }
-WIDGETS = (("region", "regions"), ("year", "years"), ("dept", "depts"), ("type", "types"), ("grade", "grades"))
+WIDGETS = (
+    ("region", "regions"),
+    ("year", "years"),
+    ("byear", "budget_years"),
+    ("dept", "depts"),
+    ("type", "types"),
+    ("grade", "grades"),
+)
 
 
 def peak_rss_mb(pid: str = "self") -> float:

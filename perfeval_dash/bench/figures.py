@@ -33,6 +33,7 @@ def frame(out: Timed, con, s: State) -> None:
     """The sidebar's option lists (view.frame runs these on every page run)."""
     out.add("regions", options.regions, con)
     out.add("years", options.years, con)
+    out.add("budget_years", options.budget_years, con)
     every = out.add("departments", options.departments, con, [])
     if s.filters.regions:
         out.add("departments_in_regions", options.departments, con, list(s.filters.regions))

@@ -26,7 +26,7 @@ from perfeval_dash.domain.vocab import (
     UNKNOWN,
     WHOLE_DEPARTMENT,
 )
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BATCH_COLUMNS, BUDGET_COLUMNS, EVALUATION_COLUMNS, Filters
 from perfeval_dash.store import Snapshot
 
 OPEN = "(" + ", ".join(f"'{x}'" for x in OPEN_STATUSES) + ")"
@@ -40,16 +40,9 @@ def tables(snapshot: Snapshot) -> dict[str, str]:
     }
 
 
-def _where(f: Filters, a: str, year: str = "eval_year", evaluation_level: bool = True) -> tuple[str, dict]:
-    conds, params = [], {}
-    pairs = [("region", f.regions), (year, tuple(int(y) for y in f.years))]
-    if evaluation_level:
-        pairs += [("department", f.depts), ("eval_type", f.types), ("grade", f.grades)]
-    for col, values in pairs:
-        if values:
-            conds.append(f"{a}.{col} = ANY($w_{col})")
-            params[f"w_{col}"] = list(values)
-    return " AND ".join(conds) or "TRUE", params
+def _where(f: Filters, a: str, columns: frozenset[str] = EVALUATION_COLUMNS) -> tuple[str, dict]:
+    """The filters as a condition on alias `a` (the app's own filter semantics; the queries below are the floor's)."""
+    return f.where(a, columns)
 
 
 def _q(con, sql: str, params: dict | None = None) -> pl.DataFrame:
@@ -71,7 +64,12 @@ def frame(con, t: dict, s: State) -> dict:
     years = _q(
         con,
         f"""
-        SELECT y FROM (SELECT eval_year AS y FROM {t["evaluations"]} UNION SELECT budget_year FROM {t["evaluations"]}
+        SELECT DISTINCT eval_year AS y FROM {t["evaluations"]} ORDER BY y DESC""",
+    )["y"].to_list()
+    budget_years = _q(
+        con,
+        f"""
+        SELECT y FROM (SELECT budget_year AS y FROM {t["evaluations"]} WHERE budget_year IS NOT NULL
                        UNION SELECT budget_year FROM {t["dept_budgets"]}) ORDER BY y DESC""",
     )["y"].to_list()
     depts = f"""SELECT DISTINCT department FROM (SELECT region, department FROM {t["evaluations"]}
@@ -85,6 +83,7 @@ def frame(con, t: dict, s: State) -> dict:
     return {
         "regions": regions,
         "years": [int(y) for y in years],
+        "budget_years": [int(y) for y in budget_years],
         "departments": all_depts,
         "departments_in_regions": in_regions,
     }
@@ -109,8 +108,10 @@ def headline(con, t, f: Filters) -> dict:
 
 
 def coverage_sql(t, f: Filters) -> tuple[str, dict]:
-    w, p = _where(f, "e", year="budget_year")
-    bw, bp = _where(Filters(regions=f.regions, years=f.years, depts=f.depts), "b", year="budget_year")
+    w, p = _where(f, "e")
+    bw, bp = _where(f, "b", BUDGET_COLUMNS)
+    if f.years and not f.budget_years:  # the budget years the chosen evaluation years cover
+        bw += f" AND b.budget_year IN (SELECT budget_year FROM {t['evaluations']} e WHERE {w})"
     join = "LEFT" if (f.types or f.grades) else "FULL"
     sql = f"""
         SELECT coalesce(e.region, b.region) AS region, coalesce(e.budget_year, b.budget_year) AS budget_year,
@@ -168,14 +169,21 @@ def coverage_regions(con, t, f: Filters) -> pl.DataFrame:
 
 def _problems_from(t, f: Filters, need_eval: bool = False) -> tuple[str, dict]:
     """FROM clause over problems, joined to evaluations only when a filter or an output column needs it."""
-    pw, pp = _where(f, "p", evaluation_level=False)
+    pw, pp = _where(f, "p", frozenset({"region", "eval_year"}))
+    bw, bp = _where(f, "bt", frozenset({"budget_year"}))
+    pp |= bp
+    if f.budget_years:  # an evaluation's problem by its evaluation's budget year; a batch-level one by its batch's
+        pw += f" AND (p.eval_id IS NOT NULL OR p.eval_id IS NULL AND {bw})"
+        need_eval = True
     if not f.narrows_evaluations and not need_eval:
         return f"{t['problems']} p WHERE {pw}", pp
     ew, ep = _where(f, "e")
     batch = "FALSE" if f.narrows_evaluations else "TRUE"
     return (
-        f"{t['problems']} p LEFT JOIN (SELECT eval_id, region, eval_year, department, eval_type, grade "
+        f"{t['problems']} p LEFT JOIN (SELECT eval_id, region, eval_year, budget_year, department, eval_type, grade "
         f"FROM {t['evaluations']}) e USING (eval_id) "
+        f"LEFT JOIN (SELECT region, eval_year, budget_year FROM {t['batches']}) bt "
+        f"ON bt.region = p.region AND bt.eval_year = p.eval_year "
         f"WHERE {pw} AND ((p.eval_id IS NOT NULL AND {ew}) OR (p.eval_id IS NULL AND {batch}))"
     ), pp | ep
 
@@ -224,7 +232,7 @@ def trend(con, t, f: Filters) -> pl.DataFrame:
 
 
 def batches(con, t, f: Filters) -> pl.DataFrame:
-    w, p = _where(f, "b", evaluation_level=False)
+    w, p = _where(f, "b", BATCH_COLUMNS)
     return _q(
         con,
         f"""
@@ -349,16 +357,19 @@ def overdue(con, t, f: Filters, as_of) -> tuple[pl.DataFrame, int]:
 
 
 def batch_level(con, t, f: Filters, as_of) -> pl.DataFrame:
-    w, p = _where(f, "p", evaluation_level=False)
+    w, p = _where(f, "p", BATCH_COLUMNS - {"budget_year"})
+    bw, bp = _where(f, "bt", frozenset({"budget_year"}))
     if f.narrows_evaluations:
-        w, p = "FALSE", {}
+        w, p, bw, bp = "FALSE", {}, "TRUE", {}
     return _q(
         con,
         f"""
         SELECT problem_id, region, eval_year, category, description, recommendation, status, due_date, source, synthetic
-        FROM {t["problems"]} p WHERE p.eval_id IS NULL AND {w}
-        ORDER BY synthetic, region, eval_year DESC, problem_id LIMIT 1000""",
-        p,
+        FROM {t["problems"]} p
+        LEFT JOIN (SELECT region, eval_year, budget_year FROM {t["batches"]}) bt USING (region, eval_year)
+        WHERE p.eval_id IS NULL AND {w} AND {bw}
+        ORDER BY p.synthetic, p.region, p.eval_year DESC, p.problem_id LIMIT 1000""",
+        p | bp,
     )
 
 

@@ -34,7 +34,7 @@ def _figure_times(runs: list) -> dict[str, float]:
     for times in runs:
         merged: dict[str, float] = {}
         for k, v in times.items():
-            k = "frame" if k in ("regions", "years", "departments", "departments_in_regions") else k
+            k = "frame" if k in ("regions", "years", "budget_years", "departments", "departments_in_regions") else k
             k = (
                 "detail"
                 if k in ("evaluation", "dimensions", "problems", "batch") and "problem_totals" not in times

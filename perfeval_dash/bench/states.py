@@ -20,7 +20,7 @@ class State:
 
     def label(self) -> str:
         f = self.filters
-        parts = [*f.regions, *map(str, f.years), *f.depts, *f.types, *f.grades]
+        parts = [*f.regions, *map(str, f.years), *(f"预算{y}" for y in f.budget_years), *f.depts, *f.types, *f.grades]
         return "+".join(parts) or "全部"
 
 
@@ -28,7 +28,7 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
     """`count` distinct states (no two alike for one offset), deterministic for a snapshot.
 
     The first state of offset 0 selects everything (the heaviest query); the others mix what leaders click:
-    one department, one year, department + year, one region, a grade, a type, region + year.
+    one department, one year, department + year, one region, a grade, a type, region + year, a budget year.
     """
     regions, years = options.regions(con), options.years(con)
     depts = options.departments(con, [])
@@ -37,7 +37,7 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
     ]
     if not ids or not depts:
         return [State(Filters(), "") for _ in range(count)]
-    kinds = ("all", "dept", "year", "dept_year", "region", "grade", "type", "region_year", "dept2")
+    kinds = ("all", "dept", "year", "dept_year", "region", "grade", "type", "region_year", "budget_year", "dept2")
     out: list[State] = []
     seen: set[Filters] = set()
     i = offset * 7
@@ -54,6 +54,7 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
             "grade": Filters(grades=(GRADES[::-1][j % 3],)),
             "type": Filters(types=(EVAL_TYPES[::-1][j % 3],)),
             "region_year": Filters(regions=(r,), years=(y,)),
+            "budget_year": Filters(budget_years=(y - 1,)),
             "dept2": Filters(depts=tuple(sorted({d, depts[(j * 7 + 3) % len(depts)]}))),
         }[k]
         i += 1

@@ -35,10 +35,15 @@ def load(path: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def load_problems(problems_path: str, evaluations_path: str) -> pd.DataFrame:
-    """Problems with the columns of their evaluation merged on (department, type, grade …)."""
-    ev = load(evaluations_path)[["eval_id", "region", "eval_year", "department", "project_name", "eval_type", "grade"]]
-    return load(problems_path).merge(ev, on="eval_id", how="left", suffixes=("", "_e"))
+def load_problems(problems_path: str, evaluations_path: str, batches_path: str) -> pd.DataFrame:
+    """Problems with the columns of their evaluation (department, type, grade …) and their batch's budget year."""
+    cols = ["eval_id", "region", "eval_year", "budget_year", "department", "project_name", "eval_type", "grade"]
+    ev = load(evaluations_path)[cols].rename(columns={"budget_year": "budget_year_e"})
+    p = load(problems_path).merge(ev, on="eval_id", how="left", suffixes=("", "_e"))
+    batches = load(batches_path)[["region", "eval_year", "budget_year"]].rename(
+        columns={"budget_year": "budget_year_b"}
+    )
+    return p.merge(batches, on=["region", "eval_year"], how="left")
 
 
 class Data:
@@ -49,7 +54,7 @@ class Data:
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         if name == "problems":
-            return load_problems(self.paths["problems"], self.paths["evaluations"])
+            return load_problems(self.paths["problems"], self.paths["evaluations"], self.paths["batches"])
         return load(self.paths[name])
 
 
@@ -67,17 +72,19 @@ def _num(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
 
 
-def filter_evaluations(ev: pd.DataFrame, f: Filters, year: str = "eval_year", sfx: str = "") -> pd.Series:
+def filter_evaluations(ev: pd.DataFrame, f: Filters, sfx: str = "") -> pd.Series:
+    """Rows matching the filters; columns a frame lacks (a budget table has no eval_year) are not filtered."""
     m = pd.Series(True, index=ev.index)
     for col, values in (
         ("region", f.regions),
-        (year, f.years),
+        ("eval_year", f.years),
+        ("budget_year", f.budget_years),
         ("department", f.depts),
         ("eval_type", f.types),
         ("grade", f.grades),
     ):
-        if values:
-            c = col + sfx if col in ("region", "eval_year") else col
+        c = col + sfx if col in ("region", "eval_year", "budget_year") else col
+        if values and c in ev.columns:
             m &= ev[c].isin(list(values))
     return m
 
@@ -98,12 +105,14 @@ def frame(d: Data, s: State) -> dict:
         .reset_index()
         .sort_values(["synthetic", "region"])
     )
-    years = sorted(set(ev["eval_year"]) | set(ev["budget_year"]) | set(bud["budget_year"]), reverse=True)
+    years = sorted(set(ev["eval_year"]), reverse=True)
+    budget_years = sorted((set(ev["budget_year"].dropna()) | set(bud["budget_year"])), reverse=True)
     pairs = pd.concat([ev[["region", "department"]], bud[["region", "department"]]])
     chosen = pairs[pairs["region"].isin(list(s.filters.regions))] if s.filters.regions else pairs
     return {
         "regions": reg["region"].tolist(),
         "years": [int(y) for y in years],
+        "budget_years": [int(y) for y in budget_years],
         "departments": sorted(pairs["department"].unique()),
         "departments_in_regions": sorted(chosen["department"].unique()),
     }
@@ -127,9 +136,7 @@ def headline(ev: pd.DataFrame, f: Filters) -> dict:
 
 def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value) -> pd.DataFrame:
     ev = d.evaluations
-    e = _amounts(ev[filter_evaluations(ev, f, "budget_year")]).assign(
-        whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT
-    )
+    e = _amounts(ev[filter_evaluations(ev, f)]).assign(whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT)
     keys = ["region", "budget_year", "department"]
     g = e.groupby(keys, as_index=False).agg(
         evaluations=("eval_id", "size"),
@@ -139,7 +146,9 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
         synthetic=("synthetic", "any"),
     )
     b = d.dept_budgets
-    bm = filter_evaluations(b, Filters(regions=f.regions, years=f.years, depts=f.depts), "budget_year")
+    bm = filter_evaluations(b, Filters(regions=f.regions, budget_years=f.budget_years, depts=f.depts))
+    if f.years and not f.budget_years:  # the budget years the chosen evaluation years cover
+        bm &= b["budget_year"].isin(list(e["budget_year"].unique()))
     b = b[bm][keys + ["project_budget_wan", "synthetic"]].rename(columns={"synthetic": "b_syn"})
     j = g.merge(b, on=keys, how="left" if (f.types or f.grades) else "outer")
     j["evaluations"] = j["evaluations"].fillna(0).astype("int64")
@@ -196,6 +205,8 @@ def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
 def problems_in_view(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
     p = d.problems
     m = filter_evaluations(p, Filters(regions=f.regions, years=f.years))
+    if f.budget_years:  # batch-level problems: the batch's budget year
+        m &= p["eval_id"].notna() | p["budget_year_b"].isin(list(f.budget_years))
     ev_ok = p["eval_id"].notna() & filter_evaluations(p, f, sfx="_e")
     p = p[m & (ev_ok | (p["eval_id"].isna() & (not f.narrows_evaluations)))]
     cutoff = pd.Timestamp(as_of)
@@ -330,7 +341,7 @@ def batches(d: Data, f: Filters) -> pd.DataFrame:
         evaluations=("eval_id", "size"), sum_amount_wan=("amount_wan", lambda s: s.sum(min_count=1))
     )
     b = d.batches
-    b = b[filter_evaluations(b, Filters(regions=f.regions, years=f.years))].merge(
+    b = b[filter_evaluations(b, Filters(regions=f.regions, years=f.years, budget_years=f.budget_years))].merge(
         per, on=["region", "eval_year"], how="left"
     )
     b = b.sort_values(["synthetic", "region", "eval_year"], ascending=[True, True, False])

@@ -8,7 +8,7 @@ import polars as pl
 from perfeval_dash.domain.rules import coverage_gap_sql, coverage_ratio_sql, coverage_verdict_sql, verdict_order_sql
 from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN, WHOLE_DEPARTMENT
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BUDGET_COLUMNS, Filters
 from perfeval_dash.queries.staging import cube_cte
 
 RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department")  # the coverage rule's inputs
@@ -17,12 +17,14 @@ RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department")  # th
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) -> pl.DataFrame:
     """One row per department-year with evaluations or a budget on file: coverage, status, gap (万元).
 
-    Year filters mean the budget year here. A 部门整体 evaluation counts its department as 100% covered;
+    Both year filters apply to evaluations; budgets follow the 预算年度 filter, or, when only 评价年度 is chosen,
+    the budget years of the evaluations in view. A 部门整体 evaluation counts its department as 100% covered;
     no budget total on file → status 未知 (ratio NULL, never 0%); a budget with no evaluation → 0%.
     """
-    c, params = cube_cte(f, year_col="budget_year")
-    budget_where, budget_params = f.where("b", year_col="budget_year", evaluation_level=False)
-    dept_filter = "AND b.department = ANY($f_depts)" if f.depts else ""
+    c, params = cube_cte(f)
+    budget_where, budget_params = f.where("b", BUDGET_COLUMNS)
+    if f.years and not f.budget_years:  # budgets of the budget years the chosen evaluation years cover
+        budget_where += " AND b.budget_year IN (SELECT budget_year FROM c)"
     params = params | budget_params | {"thr": threshold, "whole_type": WHOLE_DEPARTMENT}
     return fetch(
         con,
@@ -40,7 +42,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     budgets AS (
         SELECT b.region, b.budget_year, b.department, b.project_budget_wan, b.synthetic
         FROM dept_budgets b
-        WHERE {budget_where} {dept_filter}
+        WHERE {budget_where}
     ),
     joined AS (
         SELECT coalesce(e.region, b.region) AS region,

@@ -6,13 +6,31 @@ from dataclasses import dataclass
 
 from perfeval_dash.domain.vocab import GRADES
 
+# the columns each filter applies to, and the parameter that carries its values
+_COLUMNS = (
+    ("regions", "region", "f_regions"),
+    ("years", "eval_year", "f_years"),
+    ("budget_years", "budget_year", "f_budget_years"),
+    ("depts", "department", "f_depts"),
+    ("types", "eval_type", "f_types"),
+    ("grades", "grade", "f_grades"),
+)
+EVALUATION_COLUMNS = frozenset(c for _, c, _ in _COLUMNS)  # an evaluation (or cube) row has them all
+BATCH_COLUMNS = frozenset({"region", "eval_year", "budget_year"})
+BUDGET_COLUMNS = frozenset({"region", "budget_year", "department"})
+
 
 @dataclass(frozen=True)
 class Filters:
-    """The sidebar selection; an empty tuple means "all" for that filter."""
+    """The sidebar selection; an empty tuple means "all" for that filter.
+
+    Two years, two meanings: `years` is the 评价年度 (when the evaluation was done and published), `budget_years`
+    the 预算年度 (whose money was evaluated; the coverage rule counts per budget year).
+    """
 
     regions: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    budget_years: tuple[int, ...] = ()
     depts: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
@@ -22,38 +40,28 @@ class Filters:
         """True when a filter selects within a batch (department, type, grade), not whole batches."""
         return bool(self.depts or self.types or self.grades)
 
-    def where(self, alias: str = "e", year_col: str = "eval_year", evaluation_level: bool = True) -> tuple[str, dict]:
+    def where(self, alias: str = "e", columns: frozenset[str] = EVALUATION_COLUMNS) -> tuple[str, dict]:
         """SQL condition over table alias `alias` and its bound parameters (values are never formatted in).
 
-        `year_col` picks which year the year filter means (eval_year, or budget_year on budget pages).
-        With `evaluation_level=False` only region and year apply (tables without department/type/grade).
+        Only the filters whose column the table has (`columns`) apply: a table of batches has no department.
         """
         parts, params = [], {}
-        if self.regions:
-            parts.append(f"{alias}.region = ANY($f_regions)")
-            params["f_regions"] = list(self.regions)
-        if self.years:
-            parts.append(f"{alias}.{year_col} = ANY($f_years)")
-            params["f_years"] = [int(y) for y in self.years]
-        if evaluation_level:
-            if self.depts:
-                parts.append(f"{alias}.department = ANY($f_depts)")
-                params["f_depts"] = list(self.depts)
-            if self.types:
-                parts.append(f"{alias}.eval_type = ANY($f_types)")
-                params["f_types"] = list(self.types)
-            if self.grades:
-                parts.append(f"{alias}.grade = ANY($f_grades)")
-                params["f_grades"] = list(self.grades)
+        for attr, column, param in _COLUMNS:
+            values = getattr(self, attr)
+            if values and column in columns:
+                parts.append(f"{alias}.{column} = ANY(${param})")
+                params[param] = [int(v) for v in values] if column.endswith("year") else list(values)
         return (" AND ".join(parts) or "TRUE"), params
 
-    def describe(self, year_word: str = "评价年度") -> str:
-        """The selection in one Chinese sentence, e.g. "筛选：教育局；2023–2024年；等级 良及以下"."""
+    def describe(self) -> str:
+        """The selection in one Chinese sentence, e.g. "筛选：教育局；评价年度 2023–2024年；等级 良及以下"."""
         parts = []
         if self.regions:
             parts.append("、".join(self.regions))
         if self.years:
-            parts.append(f"{year_word} {_years_text(self.years)}")
+            parts.append(f"评价年度 {_years_text(self.years)}")
+        if self.budget_years:
+            parts.append(f"预算年度 {_years_text(self.budget_years)}")
         if self.depts:
             parts.append("主管部门 " + "、".join(self.depts))
         if self.types:

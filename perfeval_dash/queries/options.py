@@ -18,12 +18,17 @@ def regions(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Evaluation and budget years present, newest first."""
-    df = fetch(
-        con,
-        """
-        SELECT y FROM snapshot_years ORDER BY y DESC""",
-    )
+    """Evaluation years present, newest first."""
+    return _years(con, "eval")
+
+
+def budget_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Budget years present (of evaluations and department budgets), newest first."""
+    return _years(con, "budget")
+
+
+def _years(con: duckdb.DuckDBPyConnection, kind: str) -> list[int]:
+    df = fetch(con, "SELECT y FROM snapshot_years WHERE kind = $kind ORDER BY y DESC", {"kind": kind})
     return [int(y) for y in df["y"].to_list()]
 
 

@@ -8,7 +8,7 @@ import polars as pl
 from perfeval_dash.domain.rules import grade_values_sql
 from perfeval_dash.domain.vocab import GRADES
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 from perfeval_dash.queries.staging import cube_cte
 
 
@@ -76,7 +76,7 @@ def trend(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 
 def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Published reports in view, with their published total and the per-evaluation sum beside it."""
-    where, params = f.where("b", evaluation_level=False)
+    where, params = f.where("b", BATCH_COLUMNS)
     return fetch(
         con,
         f"""

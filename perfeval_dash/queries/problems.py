@@ -11,7 +11,7 @@ from perfeval_dash import settings
 from perfeval_dash.domain.rules import rectification_rate, status_name_sql
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import fetch
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 from perfeval_dash.queries.staging import problems_cte
 from perfeval_dash.store.derived import check_as_of
 
@@ -126,17 +126,17 @@ def overdue(
 
 def batch_level(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
     """Problems stated for a whole batch (region + year), not for one evaluation; none when a filter narrows."""
-    where, params = f.where("p", evaluation_level=False)
+    where, params = f.where("b", BATCH_COLUMNS)
     batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"  # same rule as staging.problems_cte
     return fetch(
         con,
         f"""
     WITH final AS (
-        SELECT problem_id, region, eval_year, category, description, recommendation,
-               status, due_date, source, synthetic
-        FROM problems p
+        SELECT p.problem_id, p.region, p.eval_year, p.category, p.description, p.recommendation,
+               p.status, p.due_date, p.source, p.synthetic
+        FROM problems p JOIN problem_batches b USING (region, eval_year)  -- b: the batch's budget year
         WHERE p.eval_id IS NULL AND {where} AND {batch_ok}
-        ORDER BY synthetic, region, eval_year DESC, problem_id
+        ORDER BY p.synthetic, p.region, p.eval_year DESC, p.problem_id
         LIMIT $limit
     )
     SELECT * FROM final""",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from perfeval_dash.domain.rules import DONE_CODES, OPEN_CODES
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 
 
-def cube_cte(f: Filters, year_col: str = "eval_year") -> tuple[str, dict]:
+def cube_cte(f: Filters) -> tuple[str, dict]:
     """`c`: rows of eval_cube matching the filters (each row: counts and sums of a group of evaluations)."""
-    where, params = f.where("e", year_col=year_col)
+    where, params = f.where("e")
     return (
         f"""
     c AS (SELECT * FROM eval_cube e WHERE {where})""",
@@ -21,7 +21,8 @@ def facts_cte(f: Filters) -> tuple[str, dict]:
     where, params = f.where("e")
     return (
         f"""
-    c AS (SELECT gid, region, eval_year, department, eval_type, grade, synthetic FROM eval_cube e WHERE {where}),
+    c AS (SELECT gid, region, eval_year, budget_year, department, eval_type, grade, synthetic
+          FROM eval_cube e WHERE {where}),
     ev AS (SELECT x.*, c.* EXCLUDE (gid) FROM eval_facts x JOIN c USING (gid))""",
         params,
     )
@@ -33,12 +34,14 @@ _PROBLEM_SOURCES = ("problem_cube", "overdue_facts")  # derived tables with one 
 def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
     """`pr`: rows of `problem_cube` (counts in `problems`) or `overdue_facts` for the problems in view.
 
-    Problems of evaluations the filters select, plus batch-level problems (gid NULL) of the selected
-    region-years only when no filter narrows within a batch: they belong to a whole batch, not to one
-    department, type or grade. Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
+    Problems of evaluations the filters select, plus batch-level problems (gid NULL) of the selected batches
+    (region, evaluation year, the batch's budget year) only when no filter narrows within a batch: they belong
+    to a whole batch, not to one department, type or grade.
+    Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
     """
     assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
-    batch_where, params = f.where("p", evaluation_level=False)
+    batch_where, params = f.where("p", BATCH_COLUMNS - {"budget_year"})
+    batch_year, year_params = f.where("p", frozenset({"budget_year"}))  # a batch-level problem's batch budget year
     eval_where, eval_params = f.where("e")
     batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
     sql = f"""
@@ -49,6 +52,7 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
                coalesce(x.status_code IN {OPEN_CODES}, FALSE) AS open    -- vocab.OPEN_STATUSES
         FROM {source} x
         WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
-          AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where}) OR (x.gid IS NULL AND {batch_ok}))
+          AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
+               OR (x.gid IS NULL AND {batch_ok} AND x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_year})))
     )"""
-    return sql, params | eval_params
+    return sql, params | year_params | eval_params

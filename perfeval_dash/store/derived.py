@@ -62,8 +62,9 @@ BUILD = (
     WHERE d.weight > 0
     GROUP BY ALL""",
     """CREATE TABLE problem_batches AS
-    SELECT (row_number() OVER (ORDER BY region, eval_year))::INTEGER AS bid, region, eval_year
-    FROM (SELECT DISTINCT region, eval_year FROM problems)""",
+    SELECT (row_number() OVER (ORDER BY p.region, p.eval_year))::INTEGER AS bid, p.region, p.eval_year,
+           b.budget_year                                          -- the batch's budget year, for the filter
+    FROM (SELECT DISTINCT region, eval_year FROM problems) p LEFT JOIN batches b USING (region, eval_year)""",
     # the sidebar's option lists, asked on every page run
     """CREATE TABLE region_departments AS
     SELECT DISTINCT region, department FROM eval_cube UNION SELECT region, department FROM dept_budgets""",
@@ -71,8 +72,9 @@ BUILD = (
     SELECT region, bool_or(synthetic) AS synthetic FROM eval_cube GROUP BY region
     UNION SELECT region, bool_or(synthetic) FROM batches GROUP BY region""",
     """CREATE TABLE snapshot_years AS
-    SELECT DISTINCT y FROM (SELECT eval_year AS y FROM eval_cube UNION SELECT budget_year FROM eval_cube
-                            UNION SELECT budget_year FROM dept_budgets)""",
+    SELECT DISTINCT 'eval' AS kind, eval_year AS y FROM eval_cube
+    UNION SELECT 'budget', budget_year FROM eval_cube WHERE budget_year IS NOT NULL
+    UNION SELECT 'budget', budget_year FROM dept_budgets""",
     f"""CREATE TABLE problem_facts AS
     SELECT (row_number() OVER (ORDER BY p.problem_id))::INTEGER AS pid,
            b.bid, x.gid,                                         -- gid NULL: a batch-level problem

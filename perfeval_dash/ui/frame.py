@@ -169,7 +169,8 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None)
     if ctx.con is not None:
         regions = _filter("地区", url_state.REGION, options.regions(ctx.con))
-        years = _filter("年度", url_state.YEAR, options.years(ctx.con))
+        years = _filter("评价年度", url_state.YEAR, options.years(ctx.con))
+        budget_years = _filter("预算年度", url_state.BUDGET_YEAR, options.budget_years(ctx.con))
         all_depts = options.departments(ctx.con, [])
         chosen = st.query_params.get_all(url_state.DEPT) + list(st.session_state.get(url_state.DEPT, []))
         in_region = options.departments(ctx.con, list(regions)) if regions else all_depts
@@ -178,7 +179,12 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
         types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))
         grades = _filter("等级", url_state.GRADE, list(GRADES))
         ctx.filters = Filters(
-            regions=regions, years=tuple(int(y) for y in years), depts=depts, types=types, grades=grades
+            regions=regions,
+            years=tuple(int(y) for y in years),
+            budget_years=tuple(int(y) for y in budget_years),
+            depts=depts,
+            types=types,
+            grades=grades,
         )
         st.sidebar.caption(ctx.snapshot_line())
     ctx.link_slot = st.sidebar.container()

@@ -15,9 +15,17 @@ from urllib.parse import quote, urlencode
 from perfeval_dash import settings
 from perfeval_dash.queries.filters import Filters
 
-REGION, YEAR, DEPT, TYPE, GRADE = "region", "year", "dept", "type", "grade"
+REGION, YEAR, BUDGET_YEAR, DEPT, TYPE, GRADE = "region", "year", "byear", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
-FILTERS = (REGION, YEAR, DEPT, TYPE, GRADE)  # bound to sidebar multiselects, repeatable
+# sidebar filters: URL key -> Filters field (each bound to a multiselect of the same key, repeatable)
+FILTER_FIELDS = {
+    REGION: "regions",
+    YEAR: "years",
+    BUDGET_YEAR: "budget_years",
+    DEPT: "depts",
+    TYPE: "types",
+    GRADE: "grades",
+}
 MAX_VALUE_CHARS = settings.URL_VALUE_CHARS.value  # longer than any name in the data: dropped unread
 MAX_VALUES = settings.URL_VALUES.value  # values per key; more are dropped
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}(\d{3})?-[0-9a-f]{6}$")
@@ -59,7 +67,18 @@ PARAMS: dict[str, Param] = {
     p.key: p
     for p in (
         Param(REGION, "地区", "every page (repeatable)", "?region=特克斯县"),
-        Param(YEAR, "年度", "every page; the budget year on the coverage page (repeatable)", "?year=2023&year=2024"),
+        Param(
+            YEAR,
+            "评价年度",
+            "every page: when the evaluation was done and published (repeatable)",
+            "?year=2023&year=2024",
+        ),
+        Param(
+            BUDGET_YEAR,
+            "预算年度",
+            "every page: whose money was evaluated; coverage counts per budget year",
+            "?byear=2022",
+        ),
         Param(DEPT, "主管部门", "every page (repeatable)", "?dept=教育局"),
         Param(TYPE, "评价类型", "every page (repeatable)", "?type=部门整体"),
         Param(GRADE, "等级", "every page (repeatable)", "?grade=良&grade=中"),
@@ -97,8 +116,8 @@ def unknown_values(raw: list[str], options: list) -> list[str]:
 def filter_params(f: Filters) -> list[tuple[str, str]]:
     """Query pairs for a filter selection; empty selections (the default) stay out of the URL."""
     pairs: list[tuple[str, str]] = []
-    for key, values in ((REGION, f.regions), (YEAR, f.years), (DEPT, f.depts), (TYPE, f.types), (GRADE, f.grades)):
-        pairs += [(key, str(v)) for v in values]
+    for key, attr in FILTER_FIELDS.items():
+        pairs += [(key, str(v)) for v in getattr(f, attr)]
     return pairs
 
 

@@ -9,11 +9,11 @@ from perfeval_dash.ui import exports, fmt, labels, url_state
 from perfeval_dash.ui.frame import Context
 
 
-def header(ctx: Context, title: str, explanation: str, synthetic: bool, year_word: str = "评价年度") -> None:
+def header(ctx: Context, title: str, explanation: str, synthetic: bool) -> None:
     """Page title, one-line explanation, the filter sentence, the snapshot line and the 含模拟数据 badge."""
     st.title(fmt.md(title))
     st.caption(explanation)
-    line = f"{ctx.filters.describe(year_word)}　｜　{ctx.snapshot_line()}"
+    line = f"{ctx.filters.describe()}　｜　{ctx.snapshot_line()}"
     if synthetic:
         st.badge("含模拟数据", icon=":material/science:", color="orange")
     st.caption(fmt.md(line))  # names come from the data: never interpreted as Markdown or HTML

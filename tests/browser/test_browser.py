@@ -58,7 +58,7 @@ def test_deep_link_as_first_request_restores_view(server, fixture_store, page):
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')
     assert page.locator("h1").first.inner_text() == "评分分布"
     assert any("教育局" in c for c in chips(page, "主管部门"))
-    assert any("2023" in c for c in chips(page, "年度"))
+    assert any("2023" in c for c in chips(page, "评价年度"))
     assert "筛选：评价年度 2023年；主管部门 教育局" in page.locator("body").inner_text()
     rows = page.locator('[data-testid="stDataFrame"]').first
     assert rows.is_visible()
