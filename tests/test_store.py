@@ -181,3 +181,24 @@ def test_ids_of_the_first_release_sort_before_later_ids_of_the_same_second():
     old, new = "20261122T133317-ffffff", "20261122T133317000-000000"
     assert store_mod.SNAPSHOT_ID_RE.match(old) and store_mod.SNAPSHOT_ID_RE.match(new)
     assert sorted([new, old]) == [old, new]
+
+
+def test_a_snapshot_written_under_an_older_contract_still_reads(store):
+    """The contract grows, snapshots never change: a missing column reads as null, a missing table as empty."""
+    import json
+
+    snap = store.open()
+    ev = pl.read_parquet(snap.table_path("evaluations")).drop("recommendations", "unit")
+    ev.write_parquet(snap.table_path("evaluations"))  # as if written before these columns existed
+    manifest = json.loads((snap.path / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["tables"]["dimension_scores"]  # as if written before this table existed
+    (snap.path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    (snap.path / "derived.duckdb").unlink()
+    store_mod.reset_connections()
+    old = store.open(snap.id)
+    assert old.read_table("evaluations")["unit"].null_count() == 5
+    assert old.read_table("dimension_scores").height == 0 and old.row_count("dimension_scores") == 0
+    con = store_mod.connect(old)
+    assert con.sql("SELECT count(*), count(unit) FROM evaluations").fetchall() == [(5, 0)]
+    assert con.sql("SELECT count(*) FROM dimension_scores").fetchall() == [(0,)]
+    assert con.sql("SELECT sum(evaluations) FROM eval_cube").fetchall() == [(5,)]

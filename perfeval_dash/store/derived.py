@@ -29,6 +29,7 @@ import duckdb
 
 from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amount_sql, overdue_sql, status_code_sql
 from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
+from perfeval_dash.store.schema import sql_type
 
 BUILD = (
     # keys of the cube: every column a filter or a chart groups by (all required by the contract, never NULL)
@@ -119,10 +120,21 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
 
 
 def parquet_views(con: duckdb.DuckDBPyConnection, table_path, temporary: bool = False) -> None:
-    """One view per snapshot table over the Parquet file `table_path(name)` names (paths chosen by the store)."""
+    """One view per contract table over the Parquet file `table_path(name)` names (paths chosen by the store).
+
+    Snapshots never change, but the contract grows: a column a snapshot's file lacks reads as NULL of its type,
+    and a table its manifest lacks (`table_path` gives None) reads as empty, so old pinned links keep working.
+    """
     kind = "TEMP VIEW" if temporary else "VIEW"
-    for name in SNAPSHOT_TABLES:
-        con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet({sql_string(str(table_path(name)))})")
+    for name, table in SNAPSHOT_TABLES.items():
+        path = table_path(name)
+        source = f"read_parquet({sql_string(str(path))})" if path is not None else None
+        present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()} if source else set()
+        cols = ", ".join(
+            c.name if c.name in present else f"CAST(NULL AS {sql_type(c)}) AS {c.name}" for c in table.columns
+        )
+        body = f"SELECT {cols} FROM {source}" if source else f"SELECT {cols} WHERE FALSE"
+        con.execute(f"CREATE {kind} {name} AS {body}")
 
 
 def write(folder: Path, table_path, as_of: dt.date) -> Path:

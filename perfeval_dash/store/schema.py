@@ -333,6 +333,20 @@ BATCHES = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (EVALUATIONS, DIMENSION_SCORES, PROBLEMS, DEPT_BUDGETS, BATCHES)}
+_SQL_TYPES = {
+    pl.String: "VARCHAR",
+    pl.Int32: "INTEGER",
+    pl.Int64: "BIGINT",
+    pl.Float64: "DOUBLE",
+    pl.Boolean: "BOOLEAN",
+    pl.Date: "DATE",
+}
+
+
+def sql_type(column: Column) -> str:
+    """The DuckDB type of a contract column."""
+    dtype = column.dtype if isinstance(column.dtype, type) else type(column.dtype)
+    return _SQL_TYPES[dtype]
 
 
 @dataclass(frozen=True)

@@ -98,19 +98,23 @@ class Snapshot:
     def made_from(self) -> list[str]:
         return list(self.manifest.get("made_from", []))
 
-    def table_path(self, name: str) -> Path:
-        return self.path / self.manifest["tables"][name]["file"]
+    def table_path(self, name: str) -> Path | None:
+        """The table's Parquet file; None when the snapshot predates the table (it then reads as empty)."""
+        meta = self.manifest["tables"].get(name)
+        return None if meta is None else self.path / meta["file"]
 
     def row_count(self, name: str) -> int:
-        return int(self.manifest["tables"][name]["rows"])
+        """Rows of a table as recorded in the manifest (0 for a table the snapshot predates)."""
+        return int(self.manifest["tables"].get(name, {"rows": 0})["rows"])
 
     @property
     def has_synthetic(self) -> bool:
         return bool(self.manifest.get("has_synthetic", False))
 
     def read_table(self, name: str) -> pl.DataFrame:
-        """One table of the snapshot as a polars frame."""
-        return pl.read_parquet(self.table_path(name))
+        """One table of the snapshot in today's contract form (a column or table the snapshot lacks is null/empty)."""
+        path = self.table_path(name)
+        return schema.empty_table(name) if path is None else schema.conform(name, pl.read_parquet(path))
 
     def read_tables(self) -> dict[str, pl.DataFrame]:
         """All tables of the snapshot."""
