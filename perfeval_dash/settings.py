@@ -63,6 +63,16 @@ COVERAGE_THRESHOLD = Setting(
     env="PERFEVAL_COVERAGE_THRESHOLD",
     unit="ratio",
 )
+RECTIFICATION_TARGET = Setting(
+    "rectification_target",
+    0.8,
+    "整改完成率 line: at or above is green, up to 20 points below amber, lower red",
+    env="PERFEVAL_RECTIFICATION_TARGET",
+    unit="ratio",
+)
+TIMEZONE = Setting(
+    "timezone", "Asia/Shanghai", "time zone in which times (snapshot creation …) are shown", env="PERFEVAL_TIMEZONE"
+)
 NEAR_EDGE_POINTS = Setting("near_edge_points", 1.0, "a score this close to a grade-band edge is flagged", unit="分")
 DEMO_SEED = Setting("demo_seed", 7, "random seed of the bundled synthetic demo set and of `demo`/`bench`")
 DEMO_EVALUATIONS = Setting("demo_evaluations", 300, "evaluations in the bundled synthetic demo set")

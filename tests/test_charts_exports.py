@@ -51,8 +51,38 @@ def test_coverage_chart_shows_unknown_not_zero(con):
     df = coverage.by_department(con, Filters(), 0.2)
     fig = charts.fig_coverage(df, 0.2)
     texts = dict(zip(fig.data[0].y, fig.data[0].text))
-    assert texts["教育局（2023）"] == "未知（无预算总额）"
-    assert texts["财政局（2023）"] == "部门整体 100%"
+    assert texts["教育局（2023年）"] == "未知（无预算总额）"
+    assert texts["财政局（2023年）"] == "部门整体 100%"
+    colors = dict(zip(fig.data[0].y, fig.data[0].marker.color))
+    assert colors["教育局（2023年）"] == "#9e9e9e", "unknown coverage is grey, never green"
+    assert colors["民政局（2022年）"] == "#c62828", "10% coverage is red"
+    assert fig.layout.xaxis.range[1] == pytest.approx(118), "the axis fits the data (100% at most), not a fixed 170%"
+
+
+def test_chart_hovers_speak_chinese(con):
+    """No Plotly default hover (min, lower fence, q1 …): every trace has a Chinese template or no hover."""
+    f = Filters()
+    spread = charts.fig_spread(scores.spread(con, f, "department"), "部门")
+    assert spread.data[0].hoverinfo == "skip" and "中位数" in spread.data[1].hovertemplate
+    hist = charts.fig_score_histogram(scores.histogram(con, f))
+    assert any("59–<60分" in c[1] for t in hist.data for c in t.customdata)
+
+
+def test_long_names_are_shortened_on_the_axis_with_the_full_name_in_the_hover():
+    name = "某某省某某市某某区（某某经济开发区）社会事业发展和公共服务局"
+    df = pl.DataFrame(
+        {
+            "region": ["某县"],
+            "department": [name],
+            "budget_year": [2024],
+            "ratio": [0.1],
+            "status": ["未达标"],
+            "whole_department": [False],
+        }
+    )
+    fig = charts.fig_coverage(df, 0.2)
+    assert len(fig.data[0].y[0]) < 24 and fig.data[0].y[0].startswith(name[:10])
+    assert name in fig.data[0].customdata[0][1]
 
 
 def test_department_labels_disambiguate_regions():

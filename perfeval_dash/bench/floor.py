@@ -263,9 +263,11 @@ def spread(con, t, f: Filters, col: str) -> pl.DataFrame:
     return _q(
         con,
         f"""
-        SELECT {col} AS grp, count(*) AS evaluations, min(score) AS min, quantile_cont(score, 0.25) AS q1,
-               median(score) AS median, quantile_cont(score, 0.75) AS q3, max(score) AS max, avg(score) AS mean
-        FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL GROUP BY {col} ORDER BY evaluations DESC, grp""",
+        SELECT {"region, " if col == "department" else ""}{col} AS grp, count(*) AS evaluations, min(score) AS min,
+               quantile_cont(score, 0.25) AS q1, median(score) AS median, quantile_cont(score, 0.75) AS q3,
+               max(score) AS max, avg(score) AS mean
+        FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL GROUP BY ALL
+        ORDER BY evaluations DESC, grp{", region" if col == "department" else ""}""",
         p,
     )
 

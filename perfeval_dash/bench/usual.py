@@ -361,7 +361,8 @@ def batches(d: Data, f: Filters) -> pd.DataFrame:
 
 
 def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
-    s = e[e["score"].notna()].groupby(col)["score"]
+    keys = ["region", col] if col == "department" else [col]
+    s = e[e["score"].notna()].groupby(keys)["score"]
     g = (
         pd.DataFrame(
             {
@@ -374,10 +375,11 @@ def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
                 "mean": s.mean(),
             }
         )
-        .rename_axis("grp")
+        .rename_axis(keys[:-1] + ["grp"])
         .reset_index()
     )
-    return g.sort_values(["evaluations", "grp"], ascending=[False, True])
+    order = ["evaluations", "grp"] + (["region"] if col == "department" else [])
+    return g.sort_values(order, ascending=[False] + [True] * (len(order) - 1))
 
 
 def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:

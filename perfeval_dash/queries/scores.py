@@ -11,7 +11,7 @@ from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import cube_cte, facts_cte
 
-_GROUP_COLUMNS = {"department": "department", "eval_type": "eval_type"}
+_GROUP_COLUMNS = {"department": ("region", "department"), "eval_type": ("eval_type",)}
 
 
 def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0) -> pl.DataFrame:
@@ -33,20 +33,25 @@ def histogram(con: duckdb.DuckDBPyConnection, f: Filters, bin_width: float = 1.0
 
 
 def spread(con: duckdb.DuckDBPyConnection, f: Filters, by: str) -> pl.DataFrame:
-    """Five-number summary of scores per group (`department` or `eval_type`), largest groups first."""
-    col = _GROUP_COLUMNS[by]  # a code constant chosen from a fixed map, never user text
+    """Five-number summary of scores per group, largest groups first.
+
+    `by`: "department" (per region and department, so same-named departments of two regions stay apart; the
+    frame has `region` and `grp`) or "eval_type" (`grp`).
+    """
+    keys = _GROUP_COLUMNS[by]  # code constants chosen from a fixed map, never user text
+    col = keys[-1]
     ev, params = facts_cte(f)
     return fetch(
         con,
         f"""
     WITH {ev},
     final AS (
-        SELECT {col} AS grp, count(*) AS evaluations,
+        SELECT {", ".join(keys[:-1] + (f"{col} AS grp",))}, count(*) AS evaluations,
                min(score) AS min, quantile_cont(score, 0.25) AS q1, median(score) AS median,
                quantile_cont(score, 0.75) AS q3, max(score) AS max, avg(score) AS mean
         FROM ev WHERE score IS NOT NULL
-        GROUP BY {col}
-        ORDER BY evaluations DESC, grp
+        GROUP BY ALL
+        ORDER BY evaluations DESC, grp{", region" if by == "department" else ""}
     )
     SELECT * FROM final""",
         params,
