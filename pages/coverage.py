@@ -3,9 +3,8 @@
 import streamlit as st
 
 from perfeval_dash import settings
-from perfeval_dash.domain.vocab import BELOW, MET, UNKNOWN
 from perfeval_dash.queries import coverage
-from perfeval_dash.ui import charts, fmt, frame, url_state, widgets
+from perfeval_dash.ui import charts, frame, headlines, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -33,70 +32,53 @@ with top:
     widgets.header(
         ctx,
         "评价覆盖（20%规则）",
-        f"每个主管部门、每个预算年度：评价金额合计 ÷ 年度项目预算总额，应不低于 {pct}%。"
-        "部门整体评价视为该部门当年全覆盖；无预算总额的部门覆盖率为“未知”而非0%。",
+        f"每个主管部门、每个预算年度：评价金额合计 ÷ 年度项目预算总额，应不低于 {pct}%。部门整体评价视为该部门"
+        "当年全覆盖；没有预算总额（或部分评价没有金额）的部门·年度覆盖率为“未知”，不是 0%。",
         synthetic=bool(rows["synthetic"].any()) if rows.height else False,
     )
 if rows.height == 0:
     st.info("当前筛选条件下没有评价或部门预算记录。")
     st.stop()
 
-failed = rows.filter(rows["status"] == BELOW)
-unknown = rows.filter(rows["status"] == UNKNOWN)
+widgets.tiles(headlines.coverage_tiles(rows, threshold))
 from_budget = int(rows["from_budget"].sum())
-widgets.metric_row(
-    [
-        (MET, fmt.count(rows.height - failed.height - unknown.height, "个"), f"共 {rows.height:,} 个部门·年度"),
-        (BELOW, fmt.count(failed.height, "个"), f"低于 {pct}% 门槛"),
-        ("覆盖率未知", fmt.count(unknown.height, "个"), "有评价但没有年度项目预算总额"),
-        (
-            "合计差额",
-            fmt.wan(float(failed["gap_wan"].sum()) if failed.height else 0.0, max_decimals=2),
-            "未达标部门达到门槛还需评价的金额",
-        ),
-    ]
-)
 if from_budget:
     st.caption(f"评价金额口径：{from_budget} 项评价未给出评价金额，按其预算金额计入。")
 
 widgets.chart(charts.fig_coverage(rows, threshold), "coverage")
-if rows.height > 40:
-    st.caption(f"图中显示前 40 个部门·年度（未达标与未知在前），共 {rows.height:,} 个，见下表。")
+shown = min(rows.height, settings.CHART_MAX_BARS.value)
+st.caption(
+    (
+        f"图中显示前 {shown} 个部门·年度（未达标与未知在前），共 {rows.height:,} 个，见下表。"
+        if rows.height > shown
+        else ""
+    )
+    + "点击柱子即按该部门和预算年度筛选。"
+)
 
 st.subheader("各部门覆盖情况")
-table = rows.select(
-    "region",
-    "budget_year",
-    "department",
-    "evaluations",
-    "evaluated_wan",
-    "project_budget_wan",
-    "ratio",
-    "status",
-    "gap_wan",
-    "whole_department",
-    "from_budget",
-    "synthetic",
-)
 widgets.table(
     ctx,
-    table,
+    rows.select(
+        "department",
+        "budget_year",
+        "ratio",
+        "status",
+        "gap_wan",
+        "region",
+        "evaluations",
+        "evaluated_wan",
+        "project_budget_wan",
+        "whole_department",
+        "from_budget",
+        "amount_missing",
+        "synthetic",
+    ),
     "部门覆盖率",
     key="coverage_table",
-    column_config={
-        "覆盖率": st.column_config.NumberColumn("覆盖率", format="percent"),
-        "评价金额（万元）": st.column_config.NumberColumn(format="%.2f"),
-        "年度项目预算总额（万元）": st.column_config.NumberColumn(format="%.2f"),
-        "距门槛差额（万元）": st.column_config.NumberColumn(format="%.2f"),
-    },
+    first=("department", "budget_year", "ratio", "status", "gap_wan"),
 )
 
 st.subheader("地区合计")
-st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列。")
-widgets.table(
-    ctx,
-    coverage.summarize(rows),
-    "地区合计",
-    key="coverage_regions",
-    column_config={"覆盖率": st.column_config.NumberColumn("覆盖率", format="percent")},
-)
+st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列，预算合计未知时显示“未知”。")
+widgets.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", first=("region", "budget_year"))

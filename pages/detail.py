@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from perfeval_dash.domain.vocab import NO_FOLLOW_UP
+from perfeval_dash.domain.vocab import NO_FOLLOW_UP, UNKNOWN
 from perfeval_dash.queries import detail
-from perfeval_dash.ui import charts, fmt, frame, url_state, widgets
+from perfeval_dash.ui import charts, fmt, frame, signals, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -47,12 +47,27 @@ if ev["computed_grade"] != ev["grade"]:
 amount_label, amount_help = (
     ("计入金额", "原文未给出评价金额，按预算金额计") if ev["amount_from_budget"] else ("评价金额", "原文给出的评价金额")
 )
-widgets.metric_row(
+widgets.tiles(
     [
-        ("评价得分", fmt.score(ev["score"]), None),
-        ("评价等级", ev["grade"], grade_note),
-        (amount_label, fmt.wan(ev["amount_wan"]), amount_help),
-        ("预算执行率", fmt.pct(ev["execution_rate"]), "执行金额 ÷ 预算金额"),
+        widgets.Tile(
+            "评价得分",
+            fmt.score(ev["score"]) if ev["score"] is not None else "未公布得分",
+            None if ev["score"] is not None else "原文只公布了等级；得分不按等级推算",
+            signal=signals.UNKNOWN if ev["score"] is None else None,
+        ),
+        widgets.Tile("评价等级", ev["grade"], grade_note, signal=signals.grade(ev["grade"])),
+        widgets.Tile(
+            amount_label,
+            fmt.wan(ev["amount_wan"], UNKNOWN),
+            amount_help,
+            signal=signals.UNKNOWN if ev["amount_wan"] is None else None,
+        ),
+        widgets.Tile(
+            "预算执行率",
+            fmt.pct(ev["execution_rate"]),
+            "执行金额 ÷ 预算金额",
+            signal=signals.UNKNOWN if ev["execution_rate"] is None else None,
+        ),
     ]
 )
 
@@ -75,7 +90,7 @@ st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" f
 
 dims = detail.dimensions(con, eval_id)
 if dims.height:
-    widgets.chart(charts.fig_dimensions_one(dims), "dims")
+    widgets.chart(charts.fig_dimensions_one(dims), "dims", clickable=False)
 
 st.subheader("存在的主要问题与整改")
 probs = detail.problems(con, eval_id, as_of)
@@ -93,7 +108,7 @@ if probs.height:
             )
             if p["recommendation"]:
                 st.markdown(f"整改建议：{fmt.md(p['recommendation'])}")
-    widgets.table(ctx, probs, f"{eval_id} 问题", key="detail_problems")
+    widgets.table(ctx, probs, f"{eval_id} 问题", key="detail_problems", first=("description", "status", "due_date"))
 else:
     st.caption("该评价没有单独列出的问题。")
 

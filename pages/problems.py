@@ -3,7 +3,7 @@
 import streamlit as st
 
 from perfeval_dash.queries import problems
-from perfeval_dash.ui import charts, fmt, frame, widgets
+from perfeval_dash.ui import charts, fmt, frame, headlines, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -19,15 +19,7 @@ widgets.header(
 )
 if f.narrows_evaluations:
     st.caption("已按主管部门 / 类型 / 等级筛选：整批共性问题不属于单个部门，未计入。")
-widgets.metric_row(
-    [
-        ("问题总数", fmt.count(tot["problems"], "个"), f"其中整批共性问题 {tot['batch_level']} 个"),
-        ("有整改记录", fmt.count(tot["tracked"], "个"), "公布报告未给出整改情况的问题不计入完成率"),
-        ("未完成", fmt.count(tot["open"], "个"), "未整改 + 整改中"),
-        ("逾期", fmt.count(tot["overdue"], "个"), None),
-        ("整改完成率", fmt.pct(tot["rate"]), None),
-    ]
-)
+widgets.tiles(headlines.problem_tiles(tot, fmt.date(as_of)))
 if tot["problems"] == 0:
     st.info("当前筛选条件下没有问题记录。")
     st.stop()
@@ -36,7 +28,7 @@ cats = problems.by_category(con, f, as_of)
 depts = problems.by_department(con, f, as_of)
 c1, c2 = st.columns(2)
 with c1:
-    widgets.chart(charts.fig_problem_categories(cats), "categories")
+    widgets.chart(charts.fig_problem_categories(cats), "categories", clickable=False)
 with c2:
     if depts.filter(depts["tracked"] > 0).height:
         widgets.chart(charts.fig_rectification(depts), "rectification")
@@ -49,9 +41,18 @@ if total:
     note = f"逾期天数按数据截至日 {fmt.date(as_of)} 计算。" + (
         f" 共 {total:,} 个，表中显示逾期最久的 {late.height:,} 个。" if total > late.height else ""
     )
-    widgets.table(ctx, late, "逾期问题", key="overdue", note=note)
+    widgets.table(
+        ctx,
+        late,
+        "逾期问题",
+        key="overdue",
+        note=note,
+        first=("description", "responsible_unit", "due_date", "days_overdue", "department", "project_name"),
+    )
+elif tot["tracked"] == 0:
+    st.info("所选问题均无整改记录，无法判断是否逾期（不是“没有逾期”）。", icon=":material/help:")
 else:
-    st.success("没有逾期问题。")
+    st.success(f"有整改记录的 {tot['tracked']:,} 个问题中没有逾期的。")
 
 st.subheader("各部门整改情况")
 widgets.table(
@@ -59,11 +60,11 @@ widgets.table(
     depts,
     "各部门整改情况",
     key="by_department",
-    column_config={"整改完成率": st.column_config.NumberColumn("整改完成率", format="percent")},
+    first=("department", "region", "rate", "overdue", "open"),
 )
 
 batch = problems.batch_level(con, f, as_of)
 if batch.height:
     st.subheader("整批共性问题")
     st.caption("报告针对整批评价（地区 + 评价年度）提出的共性问题，不属于某一项评价。")
-    widgets.table(ctx, batch, "整批共性问题", key="batch_problems")
+    widgets.table(ctx, batch, "整批共性问题", key="batch_problems", first=("description", "category", "region"))

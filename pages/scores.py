@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from perfeval_dash import settings
 from perfeval_dash.queries import overview, scores
 from perfeval_dash.ui import charts, frame, widgets
 
@@ -26,30 +27,31 @@ c1, c2 = st.columns(2)
 with c1:
     by_dept = scores.spread(con, f, "department")
     widgets.chart(charts.fig_spread(by_dept, "各主管部门得分（箱线：最低、四分位、中位、最高）"), "by_dept")
-    if by_dept.height > 30:
-        st.caption(f"共 {by_dept.height} 个部门，图中显示评价项数最多的 30 个；完整数据见下表下载。")
+    if by_dept.height > settings.CHART_MAX_GROUPS.value:
+        cap = settings.CHART_MAX_GROUPS.value
+        st.caption(f"共 {by_dept.height} 个部门，图中显示评价项数最多的 {cap} 个；完整数据见下表下载。")
 with c2:
     widgets.chart(charts.fig_spread(scores.spread(con, f, "eval_type"), "各评价类型得分"), "by_type")
 dims = scores.dimension_rates(con, f)
 if dims.height:
-    widgets.chart(charts.fig_dimension_rates(dims), "dimensions")
+    widgets.chart(charts.fig_dimension_rates(dims), "dimensions", clickable=False)
 else:
     st.caption("所选评价未公布一级指标得分。")
 
 st.subheader("得分排名")
 ranked, total = scores.ranked(con, f)
 ranked = ranked.select(
-    "rank",
-    "eval_id",
-    "region",
-    "eval_year",
-    "department",
     "project_name",
-    "eval_type",
+    "department",
     "score",
     "grade",
+    "rank",
     "computed_grade",
     "near_edge",
+    "region",
+    "eval_year",
+    "eval_type",
+    "eval_id",
     "synthetic",
 )
 note = "“距等级线1分内”：得分与60、80、90分的差不超过1分。“按分数应得等级”与公布等级不一致时保留公布等级。"
@@ -61,5 +63,5 @@ widgets.table(
     "得分排名",
     key="ranked",
     note=note,
-    column_config={"评价得分": st.column_config.NumberColumn("评价得分", format="%.2f分")},
+    first=("project_name", "department", "score", "grade"),
 )

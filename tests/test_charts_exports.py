@@ -127,12 +127,32 @@ def test_csv_export_opens_in_excel():
     assert data.startswith(b"\xef\xbb\xbf") and "评价得分".encode() in data
 
 
-def test_tables_say_unknown_instead_of_none():
-    df = pl.DataFrame({"ratio": [0.28, None], "gap_wan": [0.0, None], "rate": [None, 0.5], "evaluations": [1, 2]})
-    out = labels.readable_nulls(df)
-    assert out["ratio"].to_list() == ["28.0%", "未知"] and out["gap_wan"].to_list() == ["0", "未知"]
-    assert out["rate"].to_list() == ["—", "50.0%"]
-    assert out["evaluations"].dtype == pl.Int64, "columns without missing values stay numeric"
+def test_tables_keep_numbers_and_say_unknown_for_missing_values():
+    df = pl.DataFrame(
+        {"ratio": [0.28, None], "flag": [True, None], "eval_year": [2023, 2024], "budget_wan": [1.5, 2.0]}
+    )
+    shown = labels.chinese(df)
+    assert shown["覆盖率"].to_list() == [0.28, None], "numbers stay numbers (sortable); the grid shows 未知"
+    assert shown["flag"].to_list() == ["是", None], "an unknown yes/no stays unknown, never 否"
+    config = labels.column_config(df)
+    assert config["覆盖率"]["type_config"]["format"] == "percent"
+    assert config["评价年度"]["type_config"]["format"] == "%d", "years without a thousands separator"
+    assert labels.MISSING == "未知"
+
+
+def test_excel_download_is_formatted_for_reading(tmp_path):
+    df = pl.DataFrame(
+        {"eval_year": [2023], "ratio": [0.2834], "budget_wan": [2525.95], "score": [90.46], "department": ["教育局"]}
+    )
+    data = exports.to_excel(labels.chinese(df), "表", ["表", "筛选：全部数据", "快照 x"], labels.excel_formats(df))
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in ws[5]]
+    row = dict(zip(header, ws[6]))
+    assert row["评价年度"].number_format == "0" and row["评价年度"].value == 2023
+    assert row["覆盖率"].number_format == "0.0%"
+    assert row["预算金额（万元）"].number_format == "#,##0.00##"
+    assert ws.freeze_panes == "A6", "the header row stays in view"
+    assert ws.tables and list(ws.tables.values())[0].autoFilter is not None, "the table has an auto-filter"
 
 
 # values a spreadsheet would run as a formula or open as a link (OWASP CSV injection, xlsxwriter's write())

@@ -40,7 +40,18 @@ def plain(markdown: str) -> str:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A tile's value as it reads (its signal colour directive removed)."""
+    return plain_value(next(m.value for m in at.metric if m.label == label))
+
+
+def signal_of(at: AppTest, label: str) -> str | None:
+    """The colour a tile's value is drawn in (None: plain)."""
+    m = re.match(r":(\w+)\[", next(m.value for m in at.metric if m.label == label))
+    return m.group(1) if m else None
+
+
+def plain_value(value: str) -> str:
+    return re.sub(r"^:\w+\[(.*)\]$", r"\1", value)
 
 
 def texts(at: AppTest) -> str:
@@ -91,11 +102,13 @@ def test_every_page_explains_when_no_snapshot_exists(tmp_path, monkeypatch, page
 def test_overview_figures_on_fixture(fixture_data):
     at = run_page("pages/overview.py")
     assert metric(at, "评价项数") == "5项"
-    assert metric(at, "评价金额") == "870.00万元"  # 100 (budget fallback) + 40 + 30 + 200 + 500
-    assert metric(at, "覆盖率未达标部门") == "1个"  # 民政局 2022: 30 / 300 = 10%
-    assert metric(at, "覆盖率未知部门") == "1个"  # 教育局 2023: evaluations but no budget on file
-    assert metric(at, "逾期问题") == "1个"
-    assert metric(at, "整改完成率") == "33.3%"
+    assert metric(at, "评价金额（报告公布）") == "880.00万元"  # the two batches publish 180 + 700
+    help_text = next(m.help for m in at.metric if m.label == "评价金额（报告公布）")
+    assert "870.00万元" in help_text  # the per-item sum beside it: 100 (budget fallback) + 40 + 30 + 200 + 500
+    assert metric(at, "覆盖率未达标") == "1个" and signal_of(at, "覆盖率未达标") == "red"  # 民政局 2022: 10%
+    assert metric(at, "覆盖率未知") == "1个" and signal_of(at, "覆盖率未知") == "gray"  # 教育局 2023: no budget
+    assert metric(at, "逾期问题") == "1个" and signal_of(at, "逾期问题") == "red"
+    assert metric(at, "整改完成率") == "33.3%" and signal_of(at, "整改完成率") == "red"
     assert not at.get("badge"), "no synthetic rows in the fixture: no 含模拟数据 badge"
 
 
@@ -103,7 +116,7 @@ def test_department_filter_changes_the_numbers(fixture_data):
     at = run_page("pages/overview.py")
     at.sidebar.multiselect(key="dept").select("教育局").run()
     assert metric(at, "评价项数") == "3项"
-    assert metric(at, "评价金额") == "340.00万元"
+    assert metric(at, "评价金额（逐项合计）") == "340.00万元"  # a department filter: batch totals do not apply
     assert "筛选：主管部门 教育局" in texts(at)
     at.sidebar.multiselect(key="grade").select("优").run()
     assert metric(at, "评价项数") == "1项"
@@ -127,21 +140,25 @@ def test_unknown_url_value_is_dropped_with_notice(fixture_data):
 
 def test_coverage_page_rule(fixture_data):
     at = run_page("pages/coverage.py")
-    assert metric(at, "未达标") == "1个"
+    assert metric(at, "覆盖率未达标") == "1个"
     assert metric(at, "覆盖率未知") == "1个"  # 教育局 2023 has evaluations but no budget on file
     assert metric(at, "合计差额") == "30.00万元"  # 20% of 300 − 30
-    table = at.dataframe[0].value
+    grid = at.dataframe[0]
+    assert grid.proto.placeholder == "未知", "a missing value reads 未知 in every table, never None or 0"
+    table = grid.value
     unknown = table[table["状态"] == "未知"]
-    assert list(unknown["覆盖率"]) == ["未知"], "unknown coverage must never show as 0%"
-    assert list(unknown["年度项目预算总额（万元）"]) == ["未知"]
+    assert unknown["覆盖率"].isna().all(), "unknown coverage is missing (shown 未知), never 0%"
+    assert unknown["年度项目预算总额（万元）"].isna().all()
+    assert unknown["距门槛差额（万元）"].isna().all()
     whole = table[table["主管部门"] == "财政局"]
-    assert list(whole["状态"]) == ["达标"] and list(whole["覆盖率"]) == ["100.0%"]
+    assert list(whole["状态"]) == ["达标"] and list(whole["覆盖率"]) == [1.0]
+    assert list(table.columns[:5]) == ["主管部门", "预算年度", "覆盖率", "状态", "距门槛差额（万元）"]
 
 
 def test_coverage_threshold_is_adjustable(fixture_data):
     at = run_page("pages/coverage.py", {"thr": "10"})
     assert at.slider(key="thr").value == 10
-    assert metric(at, "未达标") == "0个"
+    assert metric(at, "覆盖率未达标") == "0个" and signal_of(at, "覆盖率未达标") == "green"
 
 
 def test_scores_page_marks_band_edges_and_grade_disagreement(fixture_data):
@@ -154,7 +171,7 @@ def test_scores_page_marks_band_edges_and_grade_disagreement(fixture_data):
 
 def test_problems_page(fixture_data):
     at = run_page("pages/problems.py")
-    assert metric(at, "问题总数") == "4个" and metric(at, "逾期") == "1个"
+    assert metric(at, "问题总数") == "4个" and metric(at, "逾期问题") == "1个"
     overdue = at.dataframe[0].value
     assert list(overdue["问题编号"]) == ["p2"] and list(overdue["逾期天数"]) == [91]
 

@@ -74,23 +74,25 @@ def test_evaluated_amount_falls_back_to_budget(evaluated, budget, amount, from_b
 
 
 @pytest.mark.parametrize(
-    "evaluated, budget, whole, thr, ratio, verdict, gap",
+    "evaluated, budget, whole, missing, thr, ratio, verdict, gap",
     [
-        (30, 300, False, 0.2, 0.1, BELOW, 30.0),  # 10% < 20%: 30 万元 short
-        (140, 500, False, 0.2, 0.28, MET, 0.0),
-        (100, 500, False, 0.2, 0.2, MET, 0.0),  # exactly the threshold meets it
-        (100, None, False, 0.2, None, UNKNOWN, None),  # no budget total on file: unknown, never 0%
-        (100, 0, False, 0.2, None, UNKNOWN, None),
-        (10, 10_000, True, 0.2, 1.0, MET, 0.0),  # 部门整体 covers the department
-        (30, 300, False, 0.1, 0.1, MET, 0.0),  # the threshold is a setting
+        (30, 300, False, 0, 0.2, 0.1, BELOW, 30.0),  # 10% < 20%: 30 万元 short
+        (140, 500, False, 0, 0.2, 0.28, MET, 0.0),
+        (100, 500, False, 0, 0.2, 0.2, MET, 0.0),  # exactly the threshold meets it
+        (100, None, False, 0, 0.2, None, UNKNOWN, None),  # no budget total on file: unknown, never 0%
+        (100, 0, False, 0, 0.2, None, UNKNOWN, None),
+        (10, 10_000, True, 0, 0.2, 1.0, MET, 0.0),  # 部门整体 covers the department
+        (30, 300, False, 0, 0.1, 0.1, MET, 0.0),  # the threshold is a setting
+        (30, 300, False, 1, 0.2, 0.1, UNKNOWN, None),  # an evaluation without any amount: not judged on a 0
+        (70, 300, False, 1, 0.2, 70 / 300, MET, 0.0),  # … unless the known amounts already reach the threshold
     ],
 )
-def test_coverage_rule(evaluated, budget, whole, thr, ratio, verdict, gap):
-    cols = ("$ev::DOUBLE", "$b::DOUBLE", "$w::BOOLEAN")
+def test_coverage_rule(evaluated, budget, whole, missing, thr, ratio, verdict, gap):
+    cols = ("$ev::DOUBLE", "$b::DOUBLE", "$w::BOOLEAN", "$m::INTEGER")
     row = duckdb.sql(
-        f"SELECT {rules.coverage_ratio_sql(*cols)}, {rules.coverage_verdict_sql(*cols)}, "
+        f"SELECT {rules.coverage_ratio_sql(*cols[:3])}, {rules.coverage_verdict_sql(*cols)}, "
         f"{rules.coverage_gap_sql(*cols)}",
-        params={"ev": evaluated, "b": budget, "w": whole, "thr": thr},
+        params={"ev": evaluated, "b": budget, "w": whole, "m": missing, "thr": thr},
     ).fetchall()[0]
     assert (row[0] if row[0] is None else pytest.approx(row[0])) == ratio
     assert row[1] == verdict

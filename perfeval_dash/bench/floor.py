@@ -117,18 +117,23 @@ def coverage_sql(t, f: Filters) -> tuple[str, dict]:
         SELECT coalesce(e.region, b.region) AS region, coalesce(e.budget_year, b.budget_year) AS budget_year,
                coalesce(e.department, b.department) AS department, coalesce(e.n, 0) AS evaluations,
                coalesce(e.amt, 0) AS evaluated_wan, coalesce(e.fb, 0) AS from_budget,
+               coalesce(e.nm, 0) AS amount_missing,
                coalesce(e.whole, FALSE) AS whole_department, b.project_budget_wan,
                coalesce(e.syn, b.synthetic) AS synthetic,
                CASE WHEN e.whole THEN 1.0 WHEN b.project_budget_wan > 0 THEN coalesce(e.amt, 0) / b.project_budget_wan
                     END AS ratio,
                CASE WHEN e.whole THEN '{MET}'
                     WHEN b.project_budget_wan IS NULL OR b.project_budget_wan <= 0 THEN '{UNKNOWN}'
-                    WHEN coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN '{MET}' ELSE '{BELOW}' END AS status,
-               CASE WHEN e.whole THEN 0.0 WHEN b.project_budget_wan > 0
+                    WHEN coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN '{MET}'
+                    WHEN coalesce(e.nm, 0) > 0 THEN '{UNKNOWN}' ELSE '{BELOW}' END AS status,
+               CASE WHEN e.whole THEN 0.0
+                    WHEN b.project_budget_wan > 0 AND coalesce(e.amt, 0) / b.project_budget_wan >= $thr THEN 0.0
+                    WHEN b.project_budget_wan > 0 AND coalesce(e.nm, 0) = 0
                     THEN greatest(0, $thr * b.project_budget_wan - coalesce(e.amt, 0)) END AS gap_wan
         FROM (SELECT region, budget_year, department, count(*) AS n,
                      coalesce(sum(coalesce(evaluated_wan, budget_wan)), 0) AS amt,
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS fb,
+                     count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS nm,
                      bool_or(eval_type = '{WHOLE_DEPARTMENT}') AS whole, bool_or(synthetic) AS syn
               FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL) e
         {join} JOIN (SELECT * FROM {t["dept_budgets"]} b WHERE {bw}) b
@@ -156,12 +161,10 @@ def coverage_regions(con, t, f: Filters) -> pl.DataFrame:
         WITH c AS ({sql}), k AS (SELECT *, ratio IS NOT NULL AND NOT whole_department AS known FROM c)
         SELECT region, budget_year, count(*) AS departments, count(*) FILTER (status = '{MET}') AS passed,
                count(*) FILTER (status = '{BELOW}') AS failed, count(*) FILTER (status = '{UNKNOWN}') AS unknown,
-               sum(evaluated_wan) AS evaluated_wan, coalesce(sum(project_budget_wan) FILTER (known), 0) AS budget_wan,
-               coalesce(sum(evaluated_wan) FILTER (known), 0) AS evaluated_known_wan,
-               coalesce(sum(gap_wan), 0) AS gap_wan,
-               CASE WHEN coalesce(sum(project_budget_wan) FILTER (known), 0) > 0
-                    THEN coalesce(sum(evaluated_wan) FILTER (known), 0) / sum(project_budget_wan) FILTER (known) END
-                    AS ratio
+               sum(evaluated_wan) AS evaluated_wan, sum(project_budget_wan) FILTER (known) AS budget_wan,
+               sum(evaluated_wan) FILTER (known) AS evaluated_known_wan, sum(gap_wan) AS gap_wan,
+               CASE WHEN sum(project_budget_wan) FILTER (known) > 0
+                    THEN sum(evaluated_wan) FILTER (known) / sum(project_budget_wan) FILTER (known) END AS ratio
         FROM k GROUP BY ALL ORDER BY region, budget_year DESC""",
         p,
     )

@@ -142,6 +142,7 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
         evaluations=("eval_id", "size"),
         evaluated_wan=("amount_wan", "sum"),
         from_budget=("amount_from_budget", "sum"),
+        amount_missing=("amount_wan", lambda s: int(s.isna().sum())),
         whole_department=("whole", "any"),
         synthetic=("synthetic", "any"),
     )
@@ -154,13 +155,17 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
     j["evaluations"] = j["evaluations"].fillna(0).astype("int64")
     j["evaluated_wan"] = j["evaluated_wan"].fillna(0.0)
     j["from_budget"] = j["from_budget"].fillna(0).astype("int64")
+    j["amount_missing"] = j["amount_missing"].fillna(0).astype("int64")
     j["whole_department"] = j["whole_department"].fillna(False).astype(bool)
     j["synthetic"] = j["synthetic"].fillna(j["b_syn"]).astype(bool)
     pb, amt, whole = j["project_budget_wan"], j["evaluated_wan"], j["whole_department"]
     ok = pb > 0
     j["ratio"] = np.where(whole, 1.0, np.where(ok, amt / pb.where(ok), np.nan))
-    j["status"] = np.where(whole, MET, np.where(~ok, UNKNOWN, np.where(amt / pb.where(ok) >= thr, MET, BELOW)))
-    j["gap_wan"] = np.where(whole, 0.0, np.where(ok, np.maximum(0, thr * pb - amt), np.nan))
+    met = amt / pb.where(ok) >= thr
+    missing = j["amount_missing"] > 0
+    j["status"] = np.where(whole, MET, np.where(~ok, UNKNOWN, np.where(met, MET, np.where(missing, UNKNOWN, BELOW))))
+    gap = np.where(ok & (met | ~missing), np.maximum(0, thr * pb - amt), np.nan)
+    j["gap_wan"] = np.where(whole, 0.0, gap)
     j["_f"], j["_u"] = j["status"] == BELOW, j["status"] == UNKNOWN
     j = j.sort_values(
         ["_f", "_u", "ratio", "region", "budget_year", "department"],
@@ -173,6 +178,7 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
             "evaluations",
             "evaluated_wan",
             "from_budget",
+            "amount_missing",
             "whole_department",
             "project_budget_wan",
             "synthetic",
@@ -185,16 +191,16 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
 
 def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
     r = rows.assign(known=rows["ratio"].notna() & ~rows["whole_department"])
-    r = r.assign(kb=r["project_budget_wan"].where(r["known"], 0.0), ke=r["evaluated_wan"].where(r["known"], 0.0))
+    r = r.assign(kb=r["project_budget_wan"].where(r["known"]), ke=r["evaluated_wan"].where(r["known"]))
     g = r.groupby(["region", "budget_year"], as_index=False).agg(
         departments=("status", "size"),
         passed=("status", lambda s: int((s == MET).sum())),
         failed=("status", lambda s: int((s == BELOW).sum())),
         unknown=("status", lambda s: int((s == UNKNOWN).sum())),
         evaluated_wan=("evaluated_wan", "sum"),
-        budget_wan=("kb", "sum"),
-        evaluated_known_wan=("ke", "sum"),
-        gap_wan=("gap_wan", "sum"),
+        budget_wan=("kb", lambda s: s.sum(min_count=1)),
+        evaluated_known_wan=("ke", lambda s: s.sum(min_count=1)),
+        gap_wan=("gap_wan", lambda s: s.sum(min_count=1)),
     )
     g["ratio"] = np.where(
         g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0), np.nan

@@ -139,22 +139,26 @@ def rectification_rate(done: int, tracked: int) -> float | None:
 # 特克斯县报告: 按照部门单位不低于本部门单位年度项目预算总额20%的比例 — per department and budget year,
 # Σ evaluated amount ÷ annual project budget ≥ threshold. A 部门整体 evaluation covers its department (100%);
 # no budget total on file → 未知 (never 0%); the gap is what is still to evaluate to reach the threshold.
+# An evaluation with neither an evaluated nor a budget amount leaves the department-year's sum unknown: it is
+# 达标 when the known amounts already reach the threshold, otherwise 未知 (never 未达标 on a guessed 0).
 def coverage_ratio_sql(evaluated: str, budget: str, whole: str) -> str:
-    """SQL: the coverage ratio (1.0 for a whole-department evaluation; NULL when the budget is unknown)."""
+    """SQL: the coverage ratio of the known amounts (1.0 for a whole-department evaluation; NULL without budget)."""
     return f"CASE WHEN {whole} THEN 1.0 WHEN {budget} > 0 THEN {evaluated} / {budget} END"
 
 
-def coverage_verdict_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:
-    """SQL: 达标 / 未达标 / 未知 under the coverage rule."""
+def coverage_verdict_sql(evaluated: str, budget: str, whole: str, missing: str, threshold: str = "$thr") -> str:
+    """SQL: 达标 / 未达标 / 未知 under the coverage rule (`missing`: evaluations in the group without any amount)."""
     return (
         f"CASE WHEN {whole} THEN '{MET}' WHEN {budget} IS NULL OR {budget} <= 0 THEN '{UNKNOWN}' "
-        f"WHEN {evaluated} / {budget} >= {threshold} THEN '{MET}' ELSE '{BELOW}' END"
+        f"WHEN {evaluated} / {budget} >= {threshold} THEN '{MET}' WHEN {missing} > 0 THEN '{UNKNOWN}' "
+        f"ELSE '{BELOW}' END"
     )
 
 
-def coverage_gap_sql(evaluated: str, budget: str, whole: str, threshold: str = "$thr") -> str:
-    """SQL: 万元 still to evaluate to reach the threshold (0 when met; NULL when the budget is unknown)."""
-    return f"CASE WHEN {whole} THEN 0.0 WHEN {budget} > 0 THEN greatest(0, {threshold} * {budget} - {evaluated}) END"
+def coverage_gap_sql(evaluated: str, budget: str, whole: str, missing: str, threshold: str = "$thr") -> str:
+    """SQL: 万元 still to evaluate to reach the threshold (0 when met; NULL when the verdict is unknown)."""
+    gap = f"greatest(0, {threshold} * {budget} - {evaluated})"
+    return f"CASE WHEN {whole} THEN 0.0 WHEN {budget} > 0 AND ({missing} = 0 OR {gap} = 0) THEN {gap} END"
 
 
 def verdict_order_sql(verdict_col: str = "status") -> str:

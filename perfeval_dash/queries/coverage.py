@@ -11,7 +11,7 @@ from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import BUDGET_COLUMNS, Filters
 from perfeval_dash.queries.staging import cube_cte
 
-RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department")  # the coverage rule's inputs
+RULE_COLUMNS = ("evaluated_wan", "project_budget_wan", "whole_department", "amount_missing")  # the rule's inputs
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) -> pl.DataFrame:
@@ -35,6 +35,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
                sum(evaluations) AS evaluations,
                coalesce(sum(amount_wan), 0) AS evaluated_wan,
                sum(from_budget) AS from_budget,
+               sum(amount_missing) AS amount_missing,               -- evaluations with no amount at all
                bool_or(eval_type = $whole_type) AS whole_department,
                bool_or(synthetic) AS synthetic
         FROM c GROUP BY ALL
@@ -51,6 +52,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
                coalesce(e.evaluations, 0) AS evaluations,
                coalesce(e.evaluated_wan, 0) AS evaluated_wan,
                coalesce(e.from_budget, 0) AS from_budget,
+               coalesce(e.amount_missing, 0) AS amount_missing,
                coalesce(e.whole_department, FALSE) AS whole_department,
                b.project_budget_wan,
                coalesce(e.synthetic, b.synthetic) AS synthetic
@@ -61,7 +63,7 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     ),
     final AS (
         SELECT *,
-               {coverage_ratio_sql(*RULE_COLUMNS)} AS ratio,
+               {coverage_ratio_sql(*RULE_COLUMNS[:3])} AS ratio,
                {coverage_verdict_sql(*RULE_COLUMNS)} AS status,
                {coverage_gap_sql(*RULE_COLUMNS)} AS gap_wan
         FROM joined
@@ -70,12 +72,16 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     ORDER BY {verdict_order_sql()}, ratio NULLS FIRST, region, budget_year DESC, department
     """,
         params,
-    ).with_columns(pl.col("evaluations", "from_budget").cast(pl.Int64))
+    ).with_columns(pl.col("evaluations", "from_budget", "amount_missing").cast(pl.Int64))
 
 
 def summarize(rows: pl.DataFrame) -> pl.DataFrame:
-    """Region totals per budget year from the per-department rows: counts by status, Σ gap, known coverage."""
+    """Region totals per budget year from the per-department rows: counts by status, Σ gap, known coverage.
+
+    Sums over nothing known stay unknown (null), never 0: a region with no budget on file has an unknown budget.
+    """
     known = pl.col("ratio").is_not_null() & ~pl.col("whole_department")
+    any_known = known.any()
     return (
         rows.group_by("region", "budget_year")
         .agg(
@@ -84,9 +90,9 @@ def summarize(rows: pl.DataFrame) -> pl.DataFrame:
             failed=(pl.col("status") == BELOW).sum(),
             unknown=(pl.col("status") == UNKNOWN).sum(),
             evaluated_wan=pl.col("evaluated_wan").sum(),
-            budget_wan=pl.col("project_budget_wan").filter(known).sum(),
-            evaluated_known_wan=pl.col("evaluated_wan").filter(known).sum(),
-            gap_wan=pl.col("gap_wan").sum(),
+            budget_wan=pl.when(any_known).then(pl.col("project_budget_wan").filter(known).sum()),
+            evaluated_known_wan=pl.when(any_known).then(pl.col("evaluated_wan").filter(known).sum()),
+            gap_wan=pl.when(pl.col("gap_wan").is_not_null().any()).then(pl.col("gap_wan").sum()),
         )
         .with_columns(
             ratio=pl.when(pl.col("budget_wan") > 0).then(pl.col("evaluated_known_wan") / pl.col("budget_wan"))

@@ -6,8 +6,8 @@ import duckdb
 import polars as pl
 
 from perfeval_dash.domain.rules import grade_values_sql
-from perfeval_dash.domain.vocab import GRADES
-from perfeval_dash.queries import fetch
+from perfeval_dash.domain.vocab import BELOW, GRADES, MET, UNKNOWN
+from perfeval_dash.queries import coverage, fetch, problems
 from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 from perfeval_dash.queries.staging import cube_cte
 
@@ -25,6 +25,7 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
                coalesce(sum(from_budget), 0)::BIGINT AS amount_from_budget,
                coalesce(sum(amount_missing), 0)::BIGINT AS amount_missing,
                CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
+               coalesce(sum(score_n), 0)::BIGINT AS scored,         -- evaluations with a published score
                count(DISTINCT department) AS departments,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
@@ -93,4 +94,91 @@ def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     )
     SELECT * FROM final""",
         params,
+    )
+
+
+def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Evaluated funds as the reports publish them: each batch's published total where it gives one, else the sum
+    of its evaluations; with the per-evaluation sum beside it. A filter within a batch (department, type, grade)
+    makes batch totals inapplicable: then only the per-evaluation sum counts (`batch_totals_apply` False)."""
+    c, params = cube_cte(f)
+    df = fetch(
+        con,
+        f"""
+    WITH {c},
+    per_batch AS (
+        SELECT region, eval_year, sum(amount_wan) AS items_wan, sum(amount_missing) AS missing FROM c GROUP BY ALL
+    ),
+    final AS (
+        SELECT count(*) AS batches,
+               count(b.evaluated_total_wan) AS published_batches,
+               sum(b.evaluated_total_wan) AS published_wan,
+               sum(p.items_wan) FILTER (WHERE b.evaluated_total_wan IS NULL) AS other_items_wan,
+               sum(p.items_wan) AS items_wan,
+               coalesce(sum(p.missing), 0)::BIGINT AS amount_missing
+        FROM per_batch p LEFT JOIN batches b USING (region, eval_year)
+    )
+    SELECT * FROM final""",
+        params,
+    )
+    row = df.row(0, named=True)
+    row["batch_totals_apply"] = not f.narrows_evaluations and row["published_batches"] > 0
+    if row["batch_totals_apply"]:
+        row["headline_wan"] = (row["published_wan"] or 0) + (row["other_items_wan"] or 0)
+    else:
+        row["headline_wan"] = row["items_wan"]
+    return row
+
+
+def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float, as_of) -> pl.DataFrame:
+    """One row per region and department: evaluations, average score (of the scored), share graded below the top
+    grade, coverage over the budget years in view (worst verdict of its years; Σ evaluated ÷ Σ budget of the years
+    with a budget), open and overdue problems and the 整改完成率. Weakest departments first."""
+    c, params = cube_cte(f)
+    scores = fetch(
+        con,
+        f"""
+    WITH {c},
+    final AS (
+        SELECT region, department, sum(evaluations)::BIGINT AS evaluations, sum(score_n)::BIGINT AS scored,
+               CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
+               coalesce(sum(evaluations) FILTER (WHERE grade <> $top), 0) / sum(evaluations) AS share_lower,
+               bool_or(synthetic) AS synthetic
+        FROM c GROUP BY ALL
+    )
+    SELECT * FROM final""",
+        params | {"top": GRADES[0]},
+    )
+    cov = coverage.by_department(con, f, threshold)
+    known = pl.col("ratio").is_not_null() & ~pl.col("whole_department")
+    per_dept = (
+        cov.group_by("region", "department")
+        .agg(
+            coverage_years=pl.len(),
+            below_years=(pl.col("status") == BELOW).sum().cast(pl.Int64),
+            unknown_years=(pl.col("status") == UNKNOWN).sum().cast(pl.Int64),
+            coverage_known_wan=pl.col("evaluated_wan").filter(known).sum(),
+            coverage_budget_wan=pl.col("project_budget_wan").filter(known).sum(),
+        )
+        .with_columns(
+            coverage_status=pl.when(pl.col("below_years") > 0)
+            .then(pl.lit(BELOW))
+            .when(pl.col("unknown_years") > 0)
+            .then(pl.lit(UNKNOWN))
+            .otherwise(pl.lit(MET)),
+            ratio=pl.when(pl.col("coverage_budget_wan") > 0).then(
+                pl.col("coverage_known_wan") / pl.col("coverage_budget_wan")
+            ),
+        )
+    )
+    probs = problems.by_department(con, f, as_of).select("region", "department", "problems", "open", "overdue", "rate")
+    return (
+        scores.join(
+            per_dept.select("region", "department", "coverage_status", "ratio", "below_years"),
+            on=["region", "department"],
+            how="left",
+        )
+        .join(probs, on=["region", "department"], how="left")
+        .sort(["overdue", "below_years", "avg_score"], descending=[True, True, False], nulls_last=True)
+        .with_columns(pl.col("evaluations", "scored").cast(pl.Int64))
     )

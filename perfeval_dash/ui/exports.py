@@ -41,8 +41,9 @@ def _cut_long_text(df: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     return df.with_columns(columns), cut
 
 
-def to_excel(df: pl.DataFrame, sheet: str, header_lines: list[str]) -> bytes:
-    """An .xlsx with `header_lines` (filters, snapshot, notes) in the first rows and the table below."""
+def to_excel(df: pl.DataFrame, sheet: str, header_lines: list[str], formats: dict[str, str] | None = None) -> bytes:
+    """An .xlsx for reading: `header_lines` (filters, snapshot, notes) above the table; frozen header, auto-filter,
+    fitted widths and number formats per column (`formats`: Excel format by column name)."""
     df, cut = _cut_long_text(df)
     if cut:
         header_lines = [
@@ -56,11 +57,15 @@ def to_excel(df: pl.DataFrame, sheet: str, header_lines: list[str]) -> bytes:
         bold = wb.add_format({"bold": True})
         for i, line in enumerate(header_lines):
             ws.write_string(i, 0, line, bold if i == 0 else None)
+        top = len(header_lines) + 1
         df.write_excel(
             workbook=wb,
             worksheet=sheet[:31],
-            position=(len(header_lines) + 1, 0),
+            position=(top, 0),
             autofit=True,
+            autofilter=True,
+            freeze_panes=(top + 1, 0),
+            column_formats={c: f for c, f in (formats or {}).items() if c in df.columns},
             table_style="Table Style Light 9",
         )
     return buf.getvalue()

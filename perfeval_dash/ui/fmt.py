@@ -8,14 +8,14 @@ import re
 from perfeval_dash.domain.vocab import UNKNOWN
 
 
-def wan(amount: float | None, missing: str = "—", max_decimals: int = 4) -> str:
+def wan(amount: float | None, missing: str = "—", max_decimals: int = 4, yi: bool = True) -> str:
     """An amount in 万元 with its published precision (2–4 decimals): '258.7049万元'; ≥1亿 as '2.35亿元'.
 
-    Computed figures (sums, gaps) pass max_decimals=2.
+    Computed figures (sums, gaps) pass max_decimals=2; headline figures pass yi=False (always 万元, as published).
     """
     if amount is None:
         return missing
-    if abs(amount) >= 10_000:
+    if yi and abs(amount) >= 10_000:
         return f"{amount / 10_000:,.2f}亿元"
     text = f"{amount:,.{max(2, max_decimals)}f}".rstrip("0")
     whole, _, decimals = text.partition(".")

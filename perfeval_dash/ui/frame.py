@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -25,11 +26,14 @@ PAGES = (
     ("pages/detail.py", "评价详情", "detail", ":material/description:"),
     ("pages/data_admin.py", "数据管理", "data_admin", ":material/database:"),
 )
+DETAIL_PAGE = "pages/detail.py"
 _STARTED: set[str] = set()  # data folders whose leftovers this server process has cleaned
 _START_LOCK = threading.Lock()
 _CTX = "_perfeval_ctx"
 _NOTICES = "_perfeval_notices"
 _SNAP = "_perfeval_snapshot"
+_GOTO = "_perfeval_open_detail"
+CSS = (Path(__file__).with_name("app.css")).read_text(encoding="utf-8")
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Context:
     link_extra: dict[str, str] = field(default_factory=dict)  # page parameters for the share link
     link_slot: object = None
     notice_slot: object = None  # top of the page; notices are drawn there after the page ran
+    title: str = ""  # the page's title (widgets.header sets it); the browser tab shows it with the main filter
 
     @property
     def pinned_to_older(self) -> bool:
@@ -150,7 +155,14 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> t
     if bad:
         shown = "、".join(fmt.clip(b) for b in bad[:5]) + (f" 等 {len(bad)} 个值" if len(bad) > 5 else "")
         notice(f"链接中的{label}「{shown}」在当前数据中不存在，已忽略。")
-    chosen = st.sidebar.multiselect(label, opts, key=key, bind="query-params", placeholder="全部")
+    chosen = st.sidebar.multiselect(
+        label,
+        opts,
+        key=key,
+        bind="query-params",
+        placeholder="全部",
+        select_all=False,  # no English rows
+    )
     return tuple(chosen)
 
 
@@ -165,6 +177,7 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     except StoreError as exc:
         st.error(f"无法读取数据：{fmt.md(exc)}")
         snapshot, current = None, None
+    st.html(f"<style>{CSS}</style>")  # print layout, phone grid, Chinese for the uploader's words
     st.sidebar.markdown(f"### {APP_TITLE}")
     ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None)
     if ctx.con is not None:
@@ -198,6 +211,9 @@ def page_context() -> Context:
     ctx = st.session_state.get(_CTX)
     if ctx is None:  # the page ran without the frame; let app.py run it
         st.rerun()
+    target = st.session_state.pop(_GOTO, None)
+    if target and ctx.snapshot is not None:  # a table's 查看 was clicked: its detail, in this tab
+        st.switch_page(DETAIL_PAGE, query_params={url_state.EVAL: target, url_state.SNAPSHOT: ctx.snapshot.id})
     ctx.notice_slot = st.empty()
     with ctx.notice_slot.container():  # drawn now (pages may stop early) and again by finish()
         _show_notices("_dismiss_notices_top")
@@ -229,6 +245,11 @@ def require_data(ctx: Context) -> None:
         st.stop()
 
 
+def open_detail(eval_id: str) -> None:
+    """Open an evaluation's detail page at the next run (from a widget callback, where switching is not allowed)."""
+    st.session_state[_GOTO] = eval_id
+
+
 def use_snapshot(snapshot_id: str) -> None:
     """Point this session and its URL at a snapshot (e.g. right after publishing it)."""
     st.session_state[_SNAP] = snapshot_id
@@ -247,8 +268,16 @@ def _older_snapshot_banner(ctx: Context) -> None:
         st.rerun()
 
 
+def tab_title(ctx: Context) -> str:
+    """The browser tab's title: page, the main filter and the app, so a forwarded link is recognisable."""
+    f = ctx.filters
+    main = (f.depts or f.regions or tuple(f"{y}年" for y in f.years))[:2]
+    return " · ".join([p for p in (ctx.title, "、".join(main)) if p] + [APP_TITLE])
+
+
 def finish(ctx: Context) -> None:
-    """After the page ran: redraw the notices at the top, fill the sidebar's share-link box."""
+    """After the page ran: redraw the notices at the top, title the tab, fill the sidebar's share-link box."""
+    st.set_page_config(page_title=tab_title(ctx))
     if ctx.notice_slot is not None:
         with ctx.notice_slot.container():  # replaces what page_context drew, adding the page's own notices
             _show_notices("_dismiss_notices")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import streamlit as st
 
 from perfeval_dash.domain.vocab import UNKNOWN
 from perfeval_dash.store.schema import TABLES
@@ -50,6 +51,13 @@ DERIVED = {
     "link": "详情",
     "synthetic": "模拟数据",
     "executed_wan": "执行金额（万元）",
+    "scored": "公布得分的项数",
+    "avg_score": "平均得分",
+    "share_lower": "良及以下占比",
+    "coverage_status": "覆盖率状态",
+    "below_years": "未达标年度数",
+    "amount_missing": "无金额的评价",
+    "execution_rate": "预算执行率",
 }
 
 
@@ -65,33 +73,58 @@ def label(column: str) -> str:
 
 
 def chinese(df: pl.DataFrame) -> pl.DataFrame:
-    """The frame with Chinese column names (booleans shown as 是/否)."""
+    """The frame with Chinese column names; booleans read 是/否 (a missing one stays missing: 未知, not 否)."""
     out = df.with_columns(
-        pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
+        pl.when(pl.col(c)).then(pl.lit("是")).when(~pl.col(c)).then(pl.lit("否")).alias(c)
         for c, t in df.schema.items()
         if t == pl.Boolean
     )
     return out.rename({c: label(c) for c in df.columns})
 
 
-# how a missing value reads in a table, per column (others: "—")
-MISSING = {"ratio": UNKNOWN, "project_budget_wan": UNKNOWN, "gap_wan": UNKNOWN}
-PERCENT = ("ratio", "rate")
+MISSING = UNKNOWN  # how a missing value reads in a table (st.dataframe placeholder): never None, never 0
+PERCENT = frozenset({"ratio", "rate", "execution_rate", "share_excellent", "share_lower"})
+WIDE = frozenset({"project_name", "description", "title", "recommendation", "recommendations", "responsible_unit"})
 
 
-def _text(value: float | None, column: str) -> str:
-    if value is None:
-        return MISSING.get(column, "—")
+def _kind(column: str, dtype: pl.DataType) -> str | None:
+    """How a column's values are formatted: year, percent, amount, score, count (None: as they are)."""
+    if column.endswith("year"):
+        return "year"
     if column in PERCENT:
-        return f"{value * 100:.1f}%"
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+        return "percent"
+    if column.endswith("_wan"):
+        return "amount"
+    if column in ("score", "min", "q1", "median", "q3", "max", "mean", "weight", "avg_weight"):
+        return "score"
+    if dtype.is_integer():
+        return "count"
+    return None
 
 
-def readable_nulls(df: pl.DataFrame) -> pl.DataFrame:
-    """Numeric columns holding missing values as text, so a table says 未知 / — instead of None.
+_COLUMN_FORMATS = {"year": "%d", "percent": "percent", "amount": "localized", "score": "%.2f", "count": "localized"}
+EXCEL_FORMATS = {"year": "0", "percent": "0.0%", "amount": "#,##0.00##", "score": "0.00##", "count": "#,##0"}
 
-    Formatted by a plain loop on the calling thread: a Python callback inside a polars expression
-    (map_elements) runs on polars' worker threads and deadlocked the server under concurrent sessions.
-    """
-    cols = [c for c, t in df.schema.items() if t.is_numeric() and df[c].null_count()]
-    return df.with_columns(pl.Series(c, [_text(v, c) for v in df[c].to_list()], dtype=pl.String) for c in cols)
+
+def column_config(df: pl.DataFrame, overrides: dict | None = None) -> dict:
+    """st.dataframe column settings keyed by Chinese label: number formats by meaning, widths for long text."""
+    config = {}
+    for c, dtype in df.schema.items():
+        kind = _kind(c, dtype)
+        if kind and dtype.is_numeric():
+            config[label(c)] = st.column_config.NumberColumn(label(c), format=_COLUMN_FORMATS[kind])
+        elif c in WIDE:
+            config[label(c)] = st.column_config.TextColumn(label(c), width="large")
+        elif c == "link":
+            config[label(c)] = st.column_config.TextColumn(label(c), width="small", help="点击打开该评价的详情页")
+    return config | dict(overrides or {})
+
+
+def excel_formats(df: pl.DataFrame) -> dict[str, str]:
+    """Excel number formats keyed by Chinese label: years without separators, percentages, amounts, scores."""
+    out = {}
+    for c, dtype in df.schema.items():
+        kind = _kind(c, dtype)
+        if kind and dtype.is_numeric():
+            out[label(c)] = EXCEL_FORMATS[kind]
+    return out

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from perfeval_dash import settings
 from perfeval_dash.domain.vocab import BELOW, FAIR, GRADES, MET, POOR
+from perfeval_dash.domain.vocab import UNKNOWN as UNKNOWN_WORD
 
 GOOD, WARN, BAD, UNKNOWN = "good", "warn", "bad", "unknown"
 COLORS = {GOOD: "#2e7d32", WARN: "#ef6c00", BAD: "#c62828", UNKNOWN: "#9e9e9e"}
 _BADGE = {GOOD: "green", WARN: "orange", BAD: "red", UNKNOWN: "gray"}
-_WORDS = {GOOD: "正常", WARN: "关注", BAD: "预警", UNKNOWN: "未知"}
+_WORDS = {GOOD: "正常", WARN: "关注", BAD: "预警", UNKNOWN: UNKNOWN_WORD}
 # grades: the best two need no signal; 中 is amber, 差 red (categorical colours for charts)
 GRADE_COLORS = dict(zip(GRADES, (COLORS[GOOD], "#1565c0", COLORS[WARN], COLORS[BAD])))
 
@@ -48,3 +49,8 @@ def badge(signal: str | None, text: str | None = None) -> str:
     if signal is None:
         return ""
     return f":{_BADGE[signal]}-badge[{text or _WORDS[signal]}]"
+
+
+def colored(signal: str | None, text: str) -> str:
+    """Text coloured by its signal with Streamlit's Markdown colour directive (unchanged for no signal)."""
+    return text if signal is None else f":{_BADGE[signal]}[{text}]"

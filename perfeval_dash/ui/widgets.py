@@ -1,12 +1,33 @@
-"""Page building blocks: the header with the filter sentence, headline figures, charts, result tables."""
+"""Page building blocks: the header with the filter sentence, headline tiles, charts, result tables."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from perfeval_dash.ui import exports, fmt, labels, url_state
+from perfeval_dash.ui import exports, fmt, frame, labels, signals
 from perfeval_dash.ui.frame import Context
+
+TILE_WIDTH = 200  # px: tiles wrap into a grid, two abreast on a phone (see frame.CSS)
+OPEN = "查看 ›"  # the text of a table's detail column; one click on it opens the evaluation in the same tab
+ID_COLUMNS = ("eval_id", "problem_id")  # shown last: readers need names, links need ids
+_GEN = "_widget_generation"  # bumped after a click is acted on, so the clicked widget starts fresh
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline figure: label, value (already formatted), help, rule signal, change against the previous year."""
+
+    label: str
+    value: str
+    help: str | None = None
+    signal: str | None = None
+    delta: str | None = None
+    delta_color: str = "normal"  # "inverse" where a rise is bad (overdue problems …), "off" for neutral
 
 
 def header(ctx: Context, title: str, explanation: str, synthetic: bool) -> None:
@@ -17,23 +38,73 @@ def header(ctx: Context, title: str, explanation: str, synthetic: bool) -> None:
     if synthetic:
         st.badge("含模拟数据", icon=":material/science:", color="orange")
     st.caption(fmt.md(line))  # names come from the data: never interpreted as Markdown or HTML
+    ctx.title = title
 
 
-def metric_row(items: list[tuple[str, str, str | None]]) -> None:
-    """A row of headline figures: (label, value, help)."""
-    cols = st.columns(len(items))
-    for col, (label, value, help_text) in zip(cols, items):
-        col.metric(label, value, help=help_text)
+def tiles(items: Sequence[Tile]) -> None:
+    """Headline figures in a wrapping grid; a rule's signal colours the value (grey for unknown)."""
+    with st.container(horizontal=True, gap="small"):
+        for t in items:
+            st.metric(
+                t.label,
+                signals.colored(t.signal, t.value),
+                delta=t.delta,
+                delta_color=t.delta_color,
+                delta_description="同比" if t.delta else None,
+                help=t.help,
+                border=True,
+                width=TILE_WIDTH,
+            )
 
 
-def chart(fig, key: str) -> None:
-    """A Plotly chart, full width, with Plotly's own PNG export in its toolbar."""
+def _generation() -> int:
+    return st.session_state.get(_GEN, 0)
+
+
+def _narrow(key: str) -> None:
+    """Chart click callback: set the sidebar filters to what the clicked mark stands for."""
+    points = st.session_state.get(key, {}).get("selection", {}).get("points", [])
+    data = points[0].get("customdata") if points else None
+    if not data:
+        return
+    for filter_key, values in json.loads(data[0] if isinstance(data, list) else data).items():
+        st.session_state[filter_key] = values
+    st.session_state[_GEN] = _generation() + 1
+
+
+def chart(fig, key: str, clickable: bool = True) -> None:
+    """A Plotly chart, full width; clicking a mark narrows the sidebar filters to it (charts.pick)."""
+    key = f"{key}_{_generation()}"
     st.plotly_chart(
         fig,
         key=key,
         width="stretch",
-        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
+        on_select=(lambda: _narrow(key)) if clickable else "ignore",
+        selection_mode="points",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "scale": 2},
+            "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+        },
     )
+
+
+def _open_detail(key: str, ids: list) -> None:
+    """Table click callback: a click on the 查看 column opens that evaluation's detail page."""
+    cells = st.session_state.get(key, {}).get("selection", {}).get("cells", [])
+    for row, column in cells:
+        if column == labels.label("link") and 0 <= row < len(ids) and ids[row]:
+            st.session_state[_GEN] = _generation() + 1
+            frame.open_detail(ids[row])
+
+
+def _ordered(df: pl.DataFrame, first: Sequence[str]) -> pl.DataFrame:
+    """Key columns first (then the 查看 column), ids and the synthetic flag last."""
+    head = [c for c in first if c in df.columns]
+    if "link" in df.columns:
+        head.append("link")
+    tail = [c for c in (*ID_COLUMNS, "synthetic") if c in df.columns and c not in head]
+    return df.select(head + [c for c in df.columns if c not in head and c not in tail] + tail)
 
 
 def table(
@@ -44,45 +115,61 @@ def table(
     note: str | None = None,
     column_config: dict | None = None,
     height: int | str = "auto",
+    first: Sequence[str] = (),
 ) -> None:
-    """A result table in Chinese with a 详情 link per evaluation and Excel/CSV downloads of what is shown."""
+    """A result table in Chinese: key columns first, 查看 opens the detail, missing values read 未知; downloads.
+
+    Large tables are sent to the browser lazily (only the rows in view). Excel and CSV downloads hold every
+    row of `df`, with the filter sentence and snapshot above the table.
+    """
     shown = df
-    config = dict(column_config or {})
+    on_select, mode = "ignore", "multi-row"
     if "eval_id" in df.columns and ctx.snapshot is not None:
-        links = [
-            url_state.share_link("detail", ctx.filters, ctx.snapshot.id, {url_state.EVAL: e}) if e else None
-            for e in df["eval_id"].to_list()
-        ]
-        shown = df.with_columns(link=pl.Series(links, dtype=pl.String))
-        config[labels.label("link")] = st.column_config.LinkColumn(labels.label("link"), display_text="查看")
-    readable = labels.readable_nulls(shown)
-    for c in shown.columns:  # a number format no longer fits a column that now reads 未知 / —
-        if readable.schema[c] != shown.schema[c]:
-            config.pop(labels.label(c), None)
-    display = labels.chinese(readable)
-    st.dataframe(display, hide_index=True, width="stretch", column_config=config, height=height, key=key)
+        ids = df["eval_id"].to_list()
+        shown = df.with_columns(link=pl.Series([OPEN if e else None for e in ids], dtype=pl.String))
+        on_select, mode = (lambda: _open_detail(widget_key, ids)), "single-cell"
+    shown = _ordered(shown, first)
+    widget_key = f"{key}_{_generation()}"
+    st.dataframe(
+        labels.chinese(shown),
+        hide_index=True,
+        width="stretch",
+        column_config=labels.column_config(shown, column_config),
+        height=height,
+        key=widget_key,
+        placeholder=labels.MISSING,
+        lazy=True if shown.height > 500 else None,
+        on_select=on_select,
+        selection_mode=mode,
+    )
     if note:
         st.caption(note)
-    export = labels.chinese(df)
+    downloads(ctx, df, name, key)
+
+
+def downloads(ctx: Context, df: pl.DataFrame, name: str, key: str) -> None:
+    """Excel (formatted for reading) and CSV downloads of a table, the filters and snapshot written above it."""
+    export = labels.chinese(_ordered(df, ()))
     lines = [name, ctx.filters.describe(), ctx.snapshot_line()]
     if "synthetic" in df.columns and df["synthetic"].any():
         lines.append("注意：含模拟数据（「模拟数据」列为“是”的行为演示用虚构数据）")
-    c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(
-        "下载 Excel",
-        data=lambda: exports.to_excel(export, name, lines),
-        file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "下载 CSV",
-        data=lambda: exports.to_csv(export),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    formats = labels.excel_formats(_ordered(df, ()))
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "下载 Excel",
+            data=lambda: exports.to_excel(export, name, lines, formats),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.download_button(
+            "下载 CSV",
+            data=lambda: exports.to_csv(export),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"{key}_csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
