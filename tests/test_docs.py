@@ -39,3 +39,15 @@ def test_readme_names_every_cli_command():
 def test_ci_runs_the_readme_test_command():
     assert "make test" in README and "make run" in README
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_streamlit_config_parses_and_agrees_with_settings():
+    """A broken config.toml is silently ignored by Streamlit (English 'Deploy' button, red chips): parse it here."""
+    import tomllib
+
+    from perfeval_dash import settings
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == settings.MAX_UPLOAD_MB.value
+    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["theme"]["primaryColor"].lower() != "#ff4b4b", "red is kept for the 预警 signal"

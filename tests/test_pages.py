@@ -102,8 +102,8 @@ def test_every_page_explains_when_no_snapshot_exists(tmp_path, monkeypatch, page
 def test_overview_figures_on_fixture(fixture_data):
     at = run_page("pages/overview.py")
     assert metric(at, "评价项数") == "5项"
-    assert metric(at, "评价金额（报告公布）") == "880.00万元"  # the two batches publish 180 + 700
-    help_text = next(m.help for m in at.metric if m.label == "评价金额（报告公布）")
+    assert metric(at, "公布评价金额") == "880.00万元"  # the two batches publish 180 + 700
+    help_text = next(m.help for m in at.metric if m.label == "公布评价金额")
     assert "870.00万元" in help_text  # the per-item sum beside it: 100 (budget fallback) + 40 + 30 + 200 + 500
     assert metric(at, "覆盖率未达标") == "1个" and signal_of(at, "覆盖率未达标") == "red"  # 民政局 2022: 10%
     assert metric(at, "覆盖率未知") == "1个" and signal_of(at, "覆盖率未知") == "gray"  # 教育局 2023: no budget
@@ -116,7 +116,7 @@ def test_department_filter_changes_the_numbers(fixture_data):
     at = run_page("pages/overview.py")
     at.sidebar.multiselect(key="dept").select("教育局").run()
     assert metric(at, "评价项数") == "3项"
-    assert metric(at, "评价金额（逐项合计）") == "340.00万元"  # a department filter: batch totals do not apply
+    assert metric(at, "逐项评价金额") == "340.00万元"  # a department filter: batch totals do not apply
     assert "筛选：主管部门 教育局" in texts(at)
     at.sidebar.multiselect(key="grade").select("优").run()
     assert metric(at, "评价项数") == "1项"
@@ -158,7 +158,9 @@ def test_coverage_page_rule(fixture_data):
 def test_coverage_threshold_is_adjustable(fixture_data):
     at = run_page("pages/coverage.py", {"thr": "10"})
     assert at.slider(key="thr").value == 10
-    assert metric(at, "覆盖率未达标") == "0个" and signal_of(at, "覆盖率未达标") == "green"
+    assert metric(at, "覆盖率未达标") == "0个" and signal_of(at, "覆盖率未达标") == "gray"  # one is unknown
+    known = run_page("pages/coverage.py", {"thr": "10", "dept": ["民政局"]})
+    assert metric(known, "覆盖率未达标") == "0个" and signal_of(known, "覆盖率未达标") == "green"
 
 
 def test_scores_page_marks_band_edges_and_grade_disagreement(fixture_data):

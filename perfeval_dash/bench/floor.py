@@ -328,13 +328,15 @@ def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
         con,
         f"""
         SELECT p.region, coalesce(e.department, '（整批共性问题）') AS department, count(*) AS problems,
-               count(status) AS tracked, count(*) FILTER (status IN {DONE}) AS done,
-               count(*) FILTER (status IN {OPEN}) AS open, count(*) FILTER (status IN {OPEN} AND due_date < $as_of)
+               count(status) AS tracked,
+               CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {DONE}) END AS done,
+               CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {OPEN}) END AS open,
+               CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {OPEN} AND due_date < $as_of) END
                AS overdue,
                CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {DONE}) / count(status) END AS rate,
                bool_or(p.synthetic) AS synthetic
         FROM {src} GROUP BY ALL
-        ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department""",
+        ORDER BY overdue DESC NULLS LAST, rate NULLS LAST, problems DESC, region, department""",
         p | {"as_of": as_of},
     )
 

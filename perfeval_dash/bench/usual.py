@@ -270,6 +270,8 @@ def by_department(p: pd.DataFrame) -> pd.DataFrame:
         )
     )
     g["rate"] = g["done"] / g["tracked"].where(g["tracked"] > 0)
+    for c in ("done", "open", "overdue"):  # unknown, not 0, where nothing is followed up
+        g[c] = g[c].where(g["tracked"] > 0).astype("Int64")
     g = g.sort_values(
         ["overdue", "rate", "problems", "region", "department"],
         ascending=[False, True, False, True, True],

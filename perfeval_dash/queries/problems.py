@@ -62,7 +62,10 @@ def by_category(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> p
 
 
 def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.DataFrame:
-    """Per department: problems, tracked, done, open, overdue and 整改完成率 (done ÷ tracked)."""
+    """Per department: problems, tracked, done, open, overdue and 整改完成率 (done ÷ tracked).
+
+    Done, open and overdue are unknown (NULL), not 0, for a department none of whose problems is followed up.
+    """
     check_as_of(con, as_of)
     pr, params = problems_cte(f)
     return fetch(
@@ -78,13 +81,15 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
     ),
     final AS (
         SELECT b.region, coalesce(c.department, '（整批共性问题）') AS department,
-               sum(g.problems) AS problems, sum(g.tracked) AS tracked, sum(g.done) AS done, sum(g.open) AS open,
-               sum(g.overdue) AS overdue,
+               sum(g.problems) AS problems, sum(g.tracked) AS tracked,
+               CASE WHEN sum(g.tracked) > 0 THEN sum(g.done) END AS done,
+               CASE WHEN sum(g.tracked) > 0 THEN sum(g.open) END AS open,
+               CASE WHEN sum(g.tracked) > 0 THEN sum(g.overdue) END AS overdue,
                CASE WHEN sum(g.tracked) > 0 THEN sum(g.done) / sum(g.tracked) END AS rate,
                bool_or(g.synthetic) AS synthetic
         FROM per_group g JOIN problem_batches b USING (bid) LEFT JOIN eval_cube c USING (gid)
         GROUP BY ALL
-        ORDER BY overdue DESC, rate NULLS LAST, problems DESC, region, department
+        ORDER BY overdue DESC NULLS LAST, rate NULLS LAST, problems DESC, region, department
     )
     SELECT * FROM final""",
         params,

@@ -65,7 +65,7 @@ def amount_tile(amount: dict, prev: dict | None = None) -> Tile:
     if amount["batch_totals_apply"]:
         other = amount["other_items_wan"]
         return Tile(
-            "评价金额（报告公布）",
+            "公布评价金额",
             fmt.wan(amount["headline_wan"], max_decimals=2, yi=False),
             f"{amount['published_batches']} 份报告公布的评价金额合计 {fmt.wan(amount['published_wan'], yi=False)}"
             + (f"，加上未公布合计的报告逐项合计 {fmt.wan(other, max_decimals=2, yi=False)}" if other else "")
@@ -75,7 +75,7 @@ def amount_tile(amount: dict, prev: dict | None = None) -> Tile:
             delta_color="off",
         )
     return Tile(
-        "评价金额（逐项合计）",
+        "逐项评价金额",
         fmt.wan(amount["items_wan"], max_decimals=2, yi=False, missing=UNKNOWN),
         "各项评价金额之和（未给出评价金额的按预算金额计）；已按主管部门/类型/等级筛选，报告公布的整批合计不适用"
         + missing,
@@ -96,8 +96,9 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float) -> list:
         Tile(
             "覆盖率未达标",
             fmt.count(below.height, "个") if known else UNKNOWN,
-            f"部门·预算年度：评价金额低于年度项目预算总额的 {threshold:.0%}；共 {rows.height} 个部门·年度",
-            signal=signals.UNKNOWN if not known else signals.BAD if below.height else signals.GOOD,
+            f"部门·预算年度：评价金额低于年度项目预算总额的 {threshold:.0%}；共 {rows.height} 个部门·年度"
+            + (f"，其中 {unknown} 个覆盖率未知（不计入，故 0 个不等于全部达标）" if unknown else ""),
+            signal=signals.BAD if below.height else signals.UNKNOWN if unknown else signals.GOOD,
         ),
         Tile(
             "覆盖率未知",
@@ -116,7 +117,7 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float) -> list:
             fmt.wan(gap, max_decimals=2, yi=False) if known else UNKNOWN,
             "未达标部门达到门槛还需纳入评价的金额"
             + (f"；另有 {unknown} 个部门·年度覆盖率未知，未计入" if unknown else ""),
-            signal=signals.UNKNOWN if not known else signals.BAD if below.height else signals.GOOD,
+            signal=signals.BAD if below.height else signals.UNKNOWN if unknown else signals.GOOD,
         ),
     ]
 

@@ -95,7 +95,7 @@ def _kind(column: str, dtype: pl.DataType) -> str | None:
         return "percent"
     if column.endswith("_wan"):
         return "amount"
-    if column in ("score", "min", "q1", "median", "q3", "max", "mean", "weight", "avg_weight"):
+    if column in ("score", "avg_score", "min", "q1", "median", "q3", "max", "mean", "weight", "avg_weight"):
         return "score"
     if dtype.is_integer():
         return "count"

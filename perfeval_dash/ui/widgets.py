@@ -12,7 +12,7 @@ import streamlit as st
 from perfeval_dash.ui import exports, fmt, frame, labels, signals
 from perfeval_dash.ui.frame import Context
 
-TILE_WIDTH = 200  # px: tiles wrap into a grid, two abreast on a phone (see frame.CSS)
+TILE_WIDTH = 182  # px: tiles wrap into a grid, two abreast on a phone (see frame.CSS)
 OPEN = "查看 ›"  # the text of a table's detail column; one click on it opens the evaluation in the same tab
 ID_COLUMNS = ("eval_id", "problem_id")  # shown last: readers need names, links need ids
 _GEN = "_widget_generation"  # bumped after a click is acted on, so the clicked widget starts fresh
