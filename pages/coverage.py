@@ -40,12 +40,14 @@ if rows.height == 0:
     st.info("当前筛选条件下没有评价或部门预算记录。")
     st.stop()
 
-widgets.tiles(headlines.coverage_tiles(rows, threshold))
+tiles = headlines.coverage_tiles(rows, threshold)
+widgets.tiles(tiles)
 from_budget = int(rows["from_budget"].sum())
 if from_budget:
     st.caption(f"评价金额口径：{from_budget} 项评价未给出评价金额，按其预算金额计入。")
 
-widgets.chart(charts.fig_coverage(rows, threshold), "coverage")
+figure = charts.fig_coverage(rows, threshold)
+widgets.chart(figure, "coverage")
 shown = min(rows.height, settings.CHART_MAX_BARS.value)
 st.caption(
     (
@@ -82,3 +84,5 @@ widgets.table(
 st.subheader("地区合计")
 st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列，预算合计未知时显示“未知”。")
 widgets.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", first=("region", "budget_year"))
+key_columns = ("department", "budget_year", "ratio", "status", "gap_wan", "region")
+widgets.brief(ctx, tiles, [figure], rows.select(key_columns), "各部门覆盖情况", bool(rows["synthetic"].any()))

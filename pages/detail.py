@@ -47,29 +47,28 @@ if ev["computed_grade"] != ev["grade"]:
 amount_label, amount_help = (
     ("计入金额", "原文未给出评价金额，按预算金额计") if ev["amount_from_budget"] else ("评价金额", "原文给出的评价金额")
 )
-widgets.tiles(
-    [
-        widgets.Tile(
-            "评价得分",
-            fmt.score(ev["score"]) if ev["score"] is not None else "未公布得分",
-            None if ev["score"] is not None else "原文只公布了等级；得分不按等级推算",
-            signal=signals.UNKNOWN if ev["score"] is None else None,
-        ),
-        widgets.Tile("评价等级", ev["grade"], grade_note, signal=signals.grade(ev["grade"])),
-        widgets.Tile(
-            amount_label,
-            fmt.wan(ev["amount_wan"], UNKNOWN),
-            amount_help,
-            signal=signals.UNKNOWN if ev["amount_wan"] is None else None,
-        ),
-        widgets.Tile(
-            "预算执行率",
-            fmt.pct(ev["execution_rate"]),
-            "执行金额 ÷ 预算金额",
-            signal=signals.UNKNOWN if ev["execution_rate"] is None else None,
-        ),
-    ]
-)
+detail_tiles = [
+    widgets.Tile(
+        "评价得分",
+        fmt.score(ev["score"]) if ev["score"] is not None else "未公布得分",
+        None if ev["score"] is not None else "原文只公布了等级；得分不按等级推算",
+        signal=signals.UNKNOWN if ev["score"] is None else None,
+    ),
+    widgets.Tile("评价等级", ev["grade"], grade_note, signal=signals.grade(ev["grade"])),
+    widgets.Tile(
+        amount_label,
+        fmt.wan(ev["amount_wan"], UNKNOWN),
+        amount_help,
+        signal=signals.UNKNOWN if ev["amount_wan"] is None else None,
+    ),
+    widgets.Tile(
+        "预算执行率",
+        fmt.pct(ev["execution_rate"]),
+        "执行金额 ÷ 预算金额",
+        signal=signals.UNKNOWN if ev["execution_rate"] is None else None,
+    ),
+]
+widgets.tiles(detail_tiles)
 
 fields = [
     ("评价编号", ev["eval_id"]),
@@ -89,8 +88,9 @@ fields = [
 st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" for k, v in fields))
 
 dims = detail.dimensions(con, eval_id)
-if dims.height:
-    widgets.chart(charts.fig_dimensions_one(dims), "dims", clickable=False)
+figures = [charts.fig_dimensions_one(dims)] if dims.height else []
+if figures:
+    widgets.chart(figures[0], "dims", clickable=False)
 
 st.subheader("存在的主要问题与整改")
 probs = detail.problems(con, eval_id, as_of)
@@ -130,3 +130,12 @@ if batch:
     if batch["recommendations"]:
         with st.expander("整批改进措施（原文）"):
             st.text(batch["recommendations"])
+problem_columns = ("description", "category", "status", "due_date", "responsible_unit")
+widgets.brief(
+    ctx,
+    detail_tiles,
+    figures,
+    probs.select(problem_columns) if probs.height else None,
+    "存在的主要问题",
+    ev["synthetic"],
+)

@@ -31,21 +31,27 @@ if len(f.years) == 1:  # 同比: the same view one evaluation year earlier, wher
         prev_amount = overview.published_amount(con, before)
     else:
         prev = None
-widgets.tiles(
+tiles = (
     headlines.evaluation_tiles(head, amount, prev, prev_amount)
     + headlines.coverage_tiles(cov, threshold)[:2]
     + headlines.problem_tiles(prob, fmt.date(as_of))[1:]
 )
+widgets.tiles(tiles)
+figures = []
 if not f.years:
     st.caption("选择单一评价年度时，各项数字显示与上一年度相比的同比变化。")
 if head["evaluations"] == 0:
     st.info("当前筛选条件下没有评价记录。")
 else:
     c1, c2 = st.columns(2)
+    figures = [
+        charts.fig_grade_distribution(overview.grade_distribution(con, f)),
+        charts.fig_trend(overview.trend(con, f)),
+    ]
     with c1:
-        widgets.chart(charts.fig_grade_distribution(overview.grade_distribution(con, f)), "grades")
+        widgets.chart(figures[0], "grades")
     with c2:
-        widgets.chart(charts.fig_trend(overview.trend(con, f)), "trend")
+        widgets.chart(figures[1], "trend")
     st.caption("点击图中的柱子即可按该等级或年度筛选。")
 
 st.subheader("各部门情况（由弱到强）")
@@ -66,4 +72,6 @@ st.caption(
     "两者可能不一致，均予保留。"
 )
 widgets.table(ctx, overview.batches(con, f), "评价批次", key="batches", first=("title", "region", "eval_year"))
+key_columns = ("department", "region", "avg_score", "share_lower", "coverage_status", "overdue")
+widgets.brief(ctx, tiles, figures, ranking.select(key_columns), "各部门情况（由弱到强）", head["any_synthetic"])
 st.caption("数据来源：" + fmt.md("；".join(ctx.snapshot.made_from)))

@@ -19,19 +19,22 @@ widgets.header(
 )
 if f.narrows_evaluations:
     st.caption("已按主管部门 / 类型 / 等级筛选：整批共性问题不属于单个部门，未计入。")
-widgets.tiles(headlines.problem_tiles(tot, fmt.date(as_of)))
+tiles = headlines.problem_tiles(tot, fmt.date(as_of))
+widgets.tiles(tiles)
 if tot["problems"] == 0:
     st.info("当前筛选条件下没有问题记录。")
     st.stop()
 
 cats = problems.by_category(con, f, as_of)
 depts = problems.by_department(con, f, as_of)
+figures = [charts.fig_problem_categories(cats)]
 c1, c2 = st.columns(2)
 with c1:
-    widgets.chart(charts.fig_problem_categories(cats), "categories", clickable=False)
+    widgets.chart(figures[0], "categories", clickable=False)
 with c2:
     if depts.filter(depts["tracked"] > 0).height:
-        widgets.chart(charts.fig_rectification(depts), "rectification")
+        figures.append(charts.fig_rectification(depts))
+        widgets.chart(figures[-1], "rectification")
     else:
         st.info("所选问题均无整改跟踪记录（公布的报告只列出问题，未给出整改情况）。")
 
@@ -53,6 +56,9 @@ elif tot["tracked"] == 0:
     st.info("所选问题均无整改记录，无法判断是否逾期（不是“没有逾期”）。", icon=":material/help:")
 else:
     st.success(f"有整改记录的 {tot['tracked']:,} 个问题中没有逾期的。")
+
+key_table = late.select("description", "responsible_unit", "due_date", "days_overdue", "department") if total else None
+widgets.brief(ctx, tiles, figures, key_table, "逾期问题（逾期最久的在前）", tot["any_synthetic"])
 
 st.subheader("各部门整改情况")
 widgets.table(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfeval_dash import settings
 from perfeval_dash.queries import overview, scores
-from perfeval_dash.ui import charts, frame, widgets
+from perfeval_dash.ui import charts, frame, headlines, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -22,7 +22,9 @@ if head["evaluations"] == 0:
     st.info("当前筛选条件下没有评价记录。")
     st.stop()
 
-widgets.chart(charts.fig_score_histogram(scores.histogram(con, f)), "histogram")
+widgets.tiles(headlines.score_tiles(head))
+histogram = charts.fig_score_histogram(scores.histogram(con, f))
+widgets.chart(histogram, "histogram")
 c1, c2 = st.columns(2)
 with c1:
     by_dept = scores.spread(con, f, "department")
@@ -64,4 +66,8 @@ widgets.table(
     key="ranked",
     note=note,
     first=("project_name", "department", "score", "grade"),
+)
+key_columns = ("project_name", "department", "score", "grade", "rank", "region")
+widgets.brief(
+    ctx, headlines.score_tiles(head), [histogram], ranked.select(key_columns), "得分排名", head["any_synthetic"]
 )

@@ -81,6 +81,7 @@ CHART_MAX_GROUPS = Setting("chart_max_groups", 30, "departments drawn in a box-p
 CHART_MAX_BARS = Setting("chart_max_bars", 40, "department-years drawn in the coverage chart (worst first)")
 RANKED_ROWS = Setting("ranked_rows", 500, "rows of the ranked-score table (all rows download)")
 LIST_ROWS = Setting("list_rows", 1000, "rows of the overdue and batch-problem lists and snapshot comparisons")
+PRINT_ROWS = Setting("print_rows", 300, "rows of each table that browser printing shows (downloads hold all rows)")
 URL_VALUE_CHARS = Setting("url_value_chars", 200, "longest URL value read; longer ones are dropped with a notice")
 URL_VALUES = Setting("url_values", 100, "most values read per URL key; more are dropped with a notice")
 

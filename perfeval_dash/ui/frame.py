@@ -49,6 +49,7 @@ class Context:
     link_slot: object = None
     notice_slot: object = None  # top of the page; notices are drawn there after the page ran
     title: str = ""  # the page's title (widgets.header sets it); the browser tab shows it with the main filter
+    brief_slot: object = None  # under the header: where the page's brief download is drawn
 
     @property
     def pinned_to_older(self) -> bool:

@@ -10,7 +10,7 @@ import polars as pl
 
 from perfeval_dash.domain.vocab import BELOW, GRADES, MET, NO_FOLLOW_UP, UNKNOWN
 from perfeval_dash.ui import fmt, signals
-from perfeval_dash.ui.widgets import Tile
+from perfeval_dash.ui.tiles import Tile
 
 
 def _delta(now: float | int | None, before: float | int | None, fmt_delta) -> str | None:
@@ -147,5 +147,29 @@ def problem_tiles(tot: dict, as_of_text: str) -> list:
             NO_FOLLOW_UP if none else fmt.pct(tot["rate"]),
             "已整改（含已销号）÷ 有整改记录的问题" + note,
             signal=signals.rate(tot["rate"]),
+        ),
+    ]
+
+
+def score_tiles(head: dict) -> list:
+    """The scores page's figures: evaluations, how many published a score, average, grades 中/差."""
+    n, scored = head["evaluations"], head.get("scored", head["evaluations"])
+    grades = head["grades"]
+    fair, poor = grades.get(GRADES[2], 0), grades.get(GRADES[3], 0)
+    return [
+        Tile("评价项数", fmt.count(n, "项")),
+        Tile(
+            "公布得分",
+            fmt.count(scored, "项"),
+            f"{n} 项中 {scored} 项公布了得分；只公布等级的不计入得分统计",
+            signal=signals.UNKNOWN if scored < n else None,
+        ),
+        Tile(
+            "平均得分", fmt.score(head["avg_score"]) if scored else "未公布", signal=None if scored else signals.UNKNOWN
+        ),
+        Tile(
+            f"{GRADES[2]}、{GRADES[3]}等级",
+            fmt.count(fair + poor, "项"),
+            signal=None if not n else signals.BAD if poor else signals.WARN if fair else signals.GOOD,
         ),
     ]

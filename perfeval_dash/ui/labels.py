@@ -128,3 +128,21 @@ def excel_formats(df: pl.DataFrame) -> dict[str, str]:
         if kind and dtype.is_numeric():
             out[label(c)] = EXCEL_FORMATS[kind]
     return out
+
+
+def text(value, column: str) -> str:
+    """A value as plain text for print and PDF tables, formatted by its column's meaning (未知 when missing)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    kind = _kind(column, pl.Float64 if isinstance(value, float) else pl.Int64 if isinstance(value, int) else pl.String)
+    if kind == "percent":
+        return f"{value * 100:.1f}%"
+    if kind == "year":
+        return str(value)
+    if kind in ("amount", "count"):
+        return f"{value:,.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    if kind == "score":
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)

@@ -14,7 +14,7 @@ from perfeval_dash.domain.vocab import UNKNOWN as UNKNOWN_WORD
 GOOD, WARN, BAD, UNKNOWN = "good", "warn", "bad", "unknown"
 COLORS = {GOOD: "#2e7d32", WARN: "#ef6c00", BAD: "#c62828", UNKNOWN: "#9e9e9e"}
 _BADGE = {GOOD: "green", WARN: "orange", BAD: "red", UNKNOWN: "gray"}
-_WORDS = {GOOD: "正常", WARN: "关注", BAD: "预警", UNKNOWN: UNKNOWN_WORD}
+WORDS = {GOOD: "正常", WARN: "关注", BAD: "预警", UNKNOWN: UNKNOWN_WORD}  # a signal in words (the brief)
 # grades: the best two need no signal; 中 is amber, 差 red (categorical colours for charts)
 GRADE_COLORS = dict(zip(GRADES, (COLORS[GOOD], "#1565c0", COLORS[WARN], COLORS[BAD])))
 
@@ -48,7 +48,7 @@ def badge(signal: str | None, text: str | None = None) -> str:
     """A coloured Markdown badge for a label (empty for no signal), e.g. ':red-badge[预警]'."""
     if signal is None:
         return ""
-    return f":{_BADGE[signal]}-badge[{text or _WORDS[signal]}]"
+    return f":{_BADGE[signal]}-badge[{text or WORDS[signal]}]"
 
 
 def colored(signal: str | None, text: str) -> str:

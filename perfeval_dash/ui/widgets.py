@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from perfeval_dash.ui import exports, fmt, frame, labels, signals
+from perfeval_dash import settings
+from perfeval_dash.ui import brief as briefs
+from perfeval_dash.ui import exports, fmt, frame, labels, signals, url_state
 from perfeval_dash.ui.frame import Context
+from perfeval_dash.ui.tiles import Tile
+
+__all__ = ["Tile", "brief", "chart", "downloads", "header", "table", "tiles"]
 
 TILE_WIDTH = 182  # px: tiles wrap into a grid, two abreast on a phone (see frame.CSS)
 OPEN = "查看 ›"  # the text of a table's detail column; one click on it opens the evaluation in the same tab
 ID_COLUMNS = ("eval_id", "problem_id")  # shown last: readers need names, links need ids
 _GEN = "_widget_generation"  # bumped after a click is acted on, so the clicked widget starts fresh
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A headline figure: label, value (already formatted), help, rule signal, change against the previous year."""
-
-    label: str
-    value: str
-    help: str | None = None
-    signal: str | None = None
-    delta: str | None = None
-    delta_color: str = "normal"  # "inverse" where a rise is bad (overdue problems …), "off" for neutral
 
 
 def header(ctx: Context, title: str, explanation: str, synthetic: bool) -> None:
@@ -39,6 +32,7 @@ def header(ctx: Context, title: str, explanation: str, synthetic: bool) -> None:
         st.badge("含模拟数据", icon=":material/science:", color="orange")
     st.caption(fmt.md(line))  # names come from the data: never interpreted as Markdown or HTML
     ctx.title = title
+    ctx.brief_slot = st.container()  # the page's brief download goes here once the page has its figures
 
 
 def tiles(items: Sequence[Tile]) -> None:
@@ -144,7 +138,26 @@ def table(
     )
     if note:
         st.caption(note)
+    _print_copy(shown.drop("link", strict=False), name)
     downloads(ctx, df, name, key)
+
+
+def _print_copy(df: pl.DataFrame, name: str) -> None:
+    """A static copy of a table that only browser printing shows (the interactive grid prints only rows in view)."""
+    rows = df.head(settings.PRINT_ROWS.value)
+    head = "".join(f"<th>{html.escape(labels.label(c))}</th>" for c in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(labels.text(v, c))}</td>" for c, v in zip(rows.columns, r)) + "</tr>"
+        for r in rows.iter_rows()
+    )
+    more = (
+        f"<p>共 {df.height:,} 行，打印只含前 {rows.height:,} 行；完整数据请下载。</p>"
+        if df.height > rows.height
+        else ""
+    )
+    st.html(
+        f'<div class="perfeval-print-only"><p>{html.escape(name)}</p><table><tr>{head}</tr>{body}</table>{more}</div>'
+    )
 
 
 def downloads(ctx: Context, df: pl.DataFrame, name: str, key: str) -> None:
@@ -172,4 +185,40 @@ def downloads(ctx: Context, df: pl.DataFrame, name: str, key: str) -> None:
             key=f"{key}_csv",
             on_click="ignore",
             icon=":material/download:",
+        )
+
+
+def brief(
+    ctx: Context,
+    items: Sequence[Tile],
+    figures: Sequence = (),
+    table: pl.DataFrame | None = None,
+    table_title: str = "",
+    synthetic: bool = False,
+) -> None:
+    """The page's one-page A4 brief (PDF) as a download under its header, made when it is clicked."""
+    if ctx.snapshot is None or ctx.brief_slot is None:
+        return
+    link = url_state.share_link(st.context.url or "", ctx.filters, ctx.snapshot.id, ctx.link_extra)
+    content = briefs.Brief(
+        ctx.title,
+        ctx.filters.describe(),
+        ctx.snapshot_line(),
+        link,
+        list(items),
+        list(figures),
+        table,
+        table_title,
+        synthetic,
+    )
+    with ctx.brief_slot:
+        st.download_button(
+            "下载简报（PDF，A4 一页）",
+            data=lambda: briefs.build(content),
+            file_name=f"{ctx.title}_简报.pdf",
+            mime="application/pdf",
+            key="brief_pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+            help="标题、筛选条件、数据快照、主要数字及其信号、主要图表、关键表格前几行，以及本视图的链接和二维码",
         )
