@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import detail
-from perfeval_dash.ui import charts, fmt, frame, url_state, widgets
+from perfeval_dash.ui import charts, fmt, frame, labels, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -38,7 +38,7 @@ if ev["synthetic"]:
     st.warning("这是演示用的模拟数据，不是真实评价记录。", icon=":material/science:")
 
 grade_note = "原文公布" if ev["grade_published"] else "按分数段计算"
-if ev["computed_grade"] != ev["grade"]:
+if ev["score"] is not None and ev["computed_grade"] != ev["grade"]:
     st.warning(
         f"公布等级「{fmt.md(ev['grade'])}」与得分 {fmt.score(ev['score'])} "
         f"所在分数段（「{ev['computed_grade']}」）不一致；"
@@ -49,7 +49,11 @@ amount_label, amount_help = (
 )
 widgets.metric_row(
     [
-        ("评价得分", fmt.score(ev["score"]), None),
+        (
+            "评价得分",
+            labels.NO_SCORE if ev["score"] is None else fmt.score(ev["score"]),
+            "原文只公布了等级；不按等级推算得分" if ev["score"] is None else None,
+        ),
         ("评价等级", ev["grade"], grade_note),
         (amount_label, fmt.wan(ev["amount_wan"]), amount_help),
         ("预算执行率", fmt.pct(ev["execution_rate"]), "执行金额 ÷ 预算金额"),
@@ -60,7 +64,12 @@ fields = [
     ("评价编号", ev["eval_id"]),
     ("地区", ev["region"]),
     ("评价年度", ev["eval_year"]),
-    ("预算年度", ev["budget_year"]),
+    (
+        "预算年度",
+        labels.NO_BUDGET_YEAR
+        if ev["budget_year"] is None
+        else f"{ev['budget_year']}" + ("（按评价年度−1 推定）" if ev["budget_year_assumed"] else ""),
+    ),
     ("评价类型", ev["eval_type"]),
     ("主管部门", ev["department"]),
     ("实施单位", ev["unit"]),
@@ -106,8 +115,10 @@ if batch:
     st.subheader("所属评价批次")
     st.markdown(
         f"**{fmt.md(batch['title'])}**（{fmt.md(batch['region'])}，{batch['eval_year']}年评价，"
-        f"预算年度 {batch['budget_year']}）"
+        f"预算年度 {batch['budget_year'] or labels.NO_BUDGET_YEAR}）"
     )
+    if batch["title_generated"]:
+        st.caption("该批次的标题在导入时生成（导入的评价没有对应的报告标题）；导入含报告标题的批次行后会被替换。")
     st.caption(
         f"报告公布的评价金额合计：{fmt.wan(batch['evaluated_total_wan'])}"
         + (f"；另有整批共性问题 {batch['batch_problems']} 个，见“问题整改”页。" if batch["batch_problems"] else "")

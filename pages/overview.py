@@ -5,7 +5,7 @@ import streamlit as st
 from perfeval_dash import settings
 from perfeval_dash.domain.vocab import BELOW, GRADES, UNKNOWN
 from perfeval_dash.queries import coverage, overview, problems
-from perfeval_dash.ui import charts, fmt, frame, widgets
+from perfeval_dash.ui import charts, fmt, frame, labels, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -14,6 +14,7 @@ f, con, as_of = ctx.filters, ctx.con, ctx.snapshot.as_of
 head = overview.headline(con, f)
 threshold = settings.COVERAGE_THRESHOLD.value
 cov = coverage.by_department(con, f, threshold)
+unbudgeted = coverage.unbudgeted(con, f)
 prob = problems.totals(con, f, as_of)
 widgets.header(
     ctx,
@@ -31,14 +32,22 @@ amount_help = f"评价金额合计；其中 {head['amount_from_budget']} 项未�
 )
 below = cov.filter(cov["status"] == BELOW).height
 unknown = cov.filter(cov["status"] == UNKNOWN).height
+score_help = "各项评价总分的算术平均" + (f"；{fmt.scored(n, head['scored'])}，只计这些" if head["scored"] < n else "")
+left_out = (
+    f"；{fmt.unbudgeted(unbudgeted['evaluations'], unbudgeted['amount_wan'])}"
+    if unbudgeted["evaluations"] and not f.budget_years
+    else ""
+)
 widgets.metric_row(
     [
         ("评价项数", fmt.count(n, "项"), f"涉及 {head['departments']} 个主管部门"),
         ("评价金额", fmt.wan(head["amount_wan"], max_decimals=2), amount_help),
-        ("平均得分", fmt.score(head["avg_score"]), "各项评价总分的算术平均"),
+        ("平均得分", labels.NO_SCORE if n and not head["scored"] else fmt.score(head["avg_score"]), score_help),
         (f"等级为{top}", share(top), "、".join(f"{g} {k} 项" for g, k in grades.items()) + "（按公布等级）"),
     ]
 )
+if head["scored"] < n:
+    st.caption(f"{fmt.scored(n, head['scored'])}：等级分布计全部评价，平均得分只计公布了得分的评价。")
 widgets.metric_row(
     [
         (
@@ -49,12 +58,12 @@ widgets.metric_row(
         (
             "覆盖率未达标部门",
             fmt.count(below, "个"),
-            f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {threshold:.0%}",
+            f"按部门和预算年度统计，评价金额低于年度项目预算总额的 {threshold:.0%}{left_out}",
         ),
         (
             "覆盖率未知部门",
             fmt.count(unknown, "个"),
-            "有评价但没有年度项目预算总额的部门·年度：覆盖率未知，不计为未达标",
+            f"有评价但没有年度项目预算总额的部门·年度：覆盖率未知，不计为未达标{left_out}",
         ),
     ]
 )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from perfeval_dash.queries import overview, scores
-from perfeval_dash.ui import charts, frame, widgets
+from perfeval_dash.ui import charts, fmt, frame, labels, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -20,16 +20,25 @@ widgets.header(
 if head["evaluations"] == 0:
     st.info("当前筛选条件下没有评价记录。")
     st.stop()
+unscored = head["evaluations"] - head["scored"]
+if unscored:
+    st.caption(
+        f"{fmt.scored(head['evaluations'], head['scored'])}：得分分布、箱线图和排名只计公布了得分的评价；"
+        f"只公布等级的 {unscored:,} 项列在排名表末尾，不按等级推算得分。"
+    )
 
-widgets.chart(charts.fig_score_histogram(scores.histogram(con, f)), "histogram")
-c1, c2 = st.columns(2)
-with c1:
-    by_dept = scores.spread(con, f, "department")
-    widgets.chart(charts.fig_spread(by_dept, "各主管部门得分（箱线：最低、四分位、中位、最高）"), "by_dept")
-    if by_dept.height > 30:
-        st.caption(f"共 {by_dept.height} 个部门，图中显示评价项数最多的 30 个；完整数据见下表下载。")
-with c2:
-    widgets.chart(charts.fig_spread(scores.spread(con, f, "eval_type"), "各评价类型得分"), "by_type")
+if head["scored"]:
+    widgets.chart(charts.fig_score_histogram(scores.histogram(con, f)), "histogram")
+    c1, c2 = st.columns(2)
+    with c1:
+        by_dept = scores.spread(con, f, "department")
+        widgets.chart(charts.fig_spread(by_dept, "各主管部门得分（箱线：最低、四分位、中位、最高）"), "by_dept")
+        if by_dept.height > 30:
+            st.caption(f"共 {by_dept.height} 个部门，图中显示评价项数最多的 30 个；完整数据见下表下载。")
+    with c2:
+        widgets.chart(charts.fig_spread(scores.spread(con, f, "eval_type"), "各评价类型得分"), "by_type")
+else:
+    st.info("所选评价均只公布了等级、未公布得分，没有得分分布可画；等级分布见“总览”页。")
 dims = scores.dimension_rates(con, f)
 if dims.height:
     widgets.chart(charts.fig_dimension_rates(dims), "dimensions")
@@ -53,6 +62,8 @@ ranked = ranked.select(
     "synthetic",
 )
 note = "“距等级线1分内”：得分与60、80、90分的差不超过1分。“按分数应得等级”与公布等级不一致时保留公布等级。"
+if unscored:
+    note += f"只公布等级的评价排在最后，排名与得分显示为“{labels.NO_SCORE}”。"
 if total > ranked.height:
     note += f" 共 {total:,} 项，表中显示前 {ranked.height:,} 项。"
 widgets.table(

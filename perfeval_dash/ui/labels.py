@@ -65,9 +65,9 @@ def label(column: str) -> str:
 
 
 def chinese(df: pl.DataFrame) -> pl.DataFrame:
-    """The frame with Chinese column names (booleans shown as 是/否)."""
+    """The frame with Chinese column names (booleans shown as 是/否, a missing one as —)."""
     out = df.with_columns(
-        pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c)
+        pl.when(pl.col(c)).then(pl.lit("是")).when(~pl.col(c)).then(pl.lit("否")).otherwise(pl.lit("—")).alias(c)
         for c, t in df.schema.items()
         if t == pl.Boolean
     )
@@ -75,7 +75,16 @@ def chinese(df: pl.DataFrame) -> pl.DataFrame:
 
 
 # how a missing value reads in a table, per column (others: "—")
-MISSING = {"ratio": UNKNOWN, "project_budget_wan": UNKNOWN, "gap_wan": UNKNOWN}
+NO_SCORE = "未公布得分"  # an evaluation that published a grade only: no score, no rank (never derived from the grade)
+NO_BUDGET_YEAR = "未注明"  # a list that names only the evaluation year
+MISSING = {
+    "ratio": UNKNOWN,
+    "project_budget_wan": UNKNOWN,
+    "gap_wan": UNKNOWN,
+    "rank": NO_SCORE,
+    "score": NO_SCORE,
+    "budget_year": NO_BUDGET_YEAR,
+}
 PERCENT = ("ratio", "rate")
 
 
@@ -84,6 +93,8 @@ def _text(value: float | None, column: str) -> str:
         return MISSING.get(column, "—")
     if column in PERCENT:
         return f"{value * 100:.1f}%"
+    if column.endswith("year"):
+        return str(int(value))  # 2022, not 2,022
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
