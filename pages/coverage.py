@@ -3,8 +3,9 @@
 import streamlit as st
 
 from perfeval_dash import settings
+from perfeval_dash.domain.vocab import UNKNOWN
 from perfeval_dash.queries import coverage
-from perfeval_dash.ui import charts, frame, headlines, url_state, widgets
+from perfeval_dash.ui import charts, fmt, frame, headlines, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -28,6 +29,7 @@ if pct != default_pct:
     ctx.link_extra[url_state.THRESHOLD] = str(pct)
 
 rows = coverage.by_department(con, f, threshold)
+left_out = coverage.unbudgeted(con, f)
 with top:
     widgets.header(
         ctx,
@@ -36,11 +38,22 @@ with top:
         "当年全覆盖；没有预算总额（或部分评价没有金额）的部门·年度覆盖率为“未知”，不是 0%。",
         synthetic=bool(rows["synthetic"].any()) if rows.height else False,
     )
+if left_out["evaluations"]:  # lists that name only the evaluation year: never guessed into a budget year
+    n, amount = left_out["evaluations"], left_out["amount_wan"]
+    st.caption(
+        f"已按预算年度筛选：{n:,} 项评价（金额 {fmt.wan(amount, UNKNOWN, max_decimals=2)}）未注明预算年度，不在其中。"
+        if f.budget_years
+        else fmt.unbudgeted(n, amount) + "。"
+    )
 if rows.height == 0:
-    st.info("当前筛选条件下没有评价或部门预算记录。")
+    st.info(
+        "当前筛选条件下没有可计算覆盖率的部门·年度：评价均未注明预算年度，也没有部门预算记录。"
+        if left_out["evaluations"] and not f.budget_years
+        else "当前筛选条件下没有评价或部门预算记录。"
+    )
     st.stop()
 
-tiles = headlines.coverage_tiles(rows, threshold)
+tiles = headlines.coverage_tiles(rows, threshold, left_out, f.budget_years)
 widgets.tiles(tiles)
 from_budget = int(rows["from_budget"].sum())
 if from_budget:

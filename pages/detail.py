@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP, UNKNOWN
 from perfeval_dash.queries import detail
-from perfeval_dash.ui import charts, fmt, frame, signals, url_state, widgets
+from perfeval_dash.ui import charts, fmt, frame, labels, signals, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -38,7 +38,7 @@ if ev["synthetic"]:
     st.warning("这是演示用的模拟数据，不是真实评价记录。", icon=":material/science:")
 
 grade_note = "原文公布" if ev["grade_published"] else "按分数段计算"
-if ev["computed_grade"] != ev["grade"]:
+if ev["score"] is not None and ev["computed_grade"] != ev["grade"]:
     st.warning(
         f"公布等级「{fmt.md(ev['grade'])}」与得分 {fmt.score(ev['score'])} "
         f"所在分数段（「{ev['computed_grade']}」）不一致；"
@@ -50,7 +50,7 @@ amount_label, amount_help = (
 detail_tiles = [
     widgets.Tile(
         "评价得分",
-        fmt.score(ev["score"]) if ev["score"] is not None else "未公布得分",
+        fmt.score(ev["score"]) if ev["score"] is not None else labels.NO_SCORE,
         None if ev["score"] is not None else "原文只公布了等级；得分不按等级推算",
         signal=signals.UNKNOWN if ev["score"] is None else None,
     ),
@@ -74,7 +74,12 @@ fields = [
     ("评价编号", ev["eval_id"]),
     ("地区", ev["region"]),
     ("评价年度", ev["eval_year"]),
-    ("预算年度", ev["budget_year"]),
+    (
+        "预算年度",
+        labels.NO_BUDGET_YEAR
+        if ev["budget_year"] is None
+        else f"{ev['budget_year']}" + ("（按评价年度−1 推定）" if ev["budget_year_assumed"] else ""),
+    ),
     ("评价类型", ev["eval_type"]),
     ("主管部门", ev["department"]),
     ("实施单位", ev["unit"]),
@@ -121,8 +126,10 @@ if batch:
     st.subheader("所属评价批次")
     st.markdown(
         f"**{fmt.md(batch['title'])}**（{fmt.md(batch['region'])}，{batch['eval_year']}年评价，"
-        f"预算年度 {batch['budget_year']}）"
+        f"预算年度 {batch['budget_year'] or labels.NO_BUDGET_YEAR}）"
     )
+    if batch["title_generated"]:
+        st.caption("该批次的标题在导入时生成（导入的评价没有对应的报告标题）；导入含报告标题的批次行后会被替换。")
     st.caption(
         f"报告公布的评价金额合计：{fmt.wan(batch['evaluated_total_wan'])}"
         + (f"；另有整批共性问题 {batch['batch_problems']} 个，见“问题整改”页。" if batch["batch_problems"] else "")

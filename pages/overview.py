@@ -16,6 +16,7 @@ threshold = settings.COVERAGE_THRESHOLD.value
 head = overview.headline(con, f)
 amount = overview.published_amount(con, f)
 cov = coverage.by_department(con, f, threshold)
+unbudgeted = coverage.unbudgeted(con, f)
 prob = problems.totals(con, f, as_of)
 widgets.header(
     ctx,
@@ -33,11 +34,13 @@ if len(f.years) == 1:  # 同比: the same view one evaluation year earlier, wher
         prev = None
 tiles = (
     headlines.evaluation_tiles(head, amount, prev, prev_amount)
-    + headlines.coverage_tiles(cov, threshold)[:2]
+    + headlines.coverage_tiles(cov, threshold, unbudgeted, f.budget_years)[:2]
     + headlines.problem_tiles(prob, fmt.date(as_of))[1:]
 )
 widgets.tiles(tiles)
 figures = []
+if head["scored"] < head["evaluations"]:
+    st.caption(f"{fmt.scored(head['evaluations'], head['scored'])}：等级分布计全部评价，平均得分只计公布了得分的评价。")
 if not f.years:
     st.caption("选择单一评价年度时，各项数字显示与上一年度相比的同比变化。")
 if head["evaluations"] == 0:

@@ -129,3 +129,28 @@ def test_comparison_of_large_snapshots_is_summarised_not_styled(app, store, monk
 
 def base_as_of(store):
     return store.open().as_of
+
+
+def test_upload_form_takes_a_default_region_and_year_and_the_budget_year_choice(app, store, monkeypatch):
+    """A grade-only list copied from a notice: no 地区/评价年度 columns, no batch; defaults come from the form."""
+    import fixtures_disclosures as notice
+
+    monkeypatch.setenv(admin_page.EDITOR_ENV, "1")
+    at = app.run()
+    assert at.checkbox(key="admin_assume_budget_year").value is False  # off by default
+    at.file_uploader[0].set_value(("结果公告.csv", notice.notice_csv("评价结果"), "text/csv"))
+    at.run()
+    assert "缺少必填列" in " ".join(table_with(at, "级别", "说明")["说明"]) and at.button(key="admin_publish").disabled
+    at.text_input(key="admin_default_region").input(notice.REGION)
+    at.number_input(key="admin_default_year").set_value(2022)
+    at.checkbox(key="admin_assume_budget_year").check()
+    at.run()
+    assert not at.exception and not at.error
+    findings = table_with(at, "级别", "说明")
+    assert any("自动生成批次" in m for m in findings["说明"]) and set(findings["级别"]) == {"警告"}
+    converted = table_with(at, "原写法", "读取为")
+    assert {"2022（默认评价年度）", "2021（按评价年度−1 推定）"} <= set(converted["读取为"])
+    at.button(key="admin_publish").click().run()
+    assert not at.exception
+    ev = store.open().read_table("evaluations").filter(pl.col("region") == notice.REGION)
+    assert ev.height == 9 and ev["budget_year_assumed"].all() and ev["score"].null_count() == 9

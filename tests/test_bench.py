@@ -14,6 +14,8 @@ from perfeval_dash.cli import build_parser
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import connect
 
+from fixtures import AS_OF
+
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> str:
@@ -48,6 +50,26 @@ def test_page_figures_equal_floor_and_usual_on_fixture(store):
         State(Filters(depts=("教育局",), years=(2023,)), "nope"),
     ]
     _check_all(snap, make_states(connect(snap), 4) + extra)
+
+
+def test_page_figures_equal_floor_and_usual_with_grade_only_rows_and_no_budget_year(tmp_path):
+    """Grade-only evaluations and evaluations without a budget year, alone and beside scored ones."""
+    import fixtures_disclosures as notice
+    from test_disclosures import mixed_tables
+
+    from perfeval_dash.store import Store
+
+    store = Store(tmp_path / "data")
+    for tables in (notice.disclosure_tables(), mixed_tables()):
+        snap = store.publish(tables, as_of=AS_OF, made_from=["disclosures"])
+        states = [
+            State(Filters(), "notice-2022-06"),
+            State(Filters(regions=(notice.REGION,)), "notice-2022-01"),
+            State(Filters(budget_years=(2022,)), "t-2023-02"),
+            State(Filters(depts=("教育局",), grades=("良",)), "t-2023-02"),
+            State(Filters(years=(2022, 2023)), "t-2023-01"),
+        ]
+        _check_all(snap, make_states(connect(snap), 2) + states)
 
 
 def test_benchmark_measures_small_scale_and_finds_no_mismatch(measured):

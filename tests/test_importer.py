@@ -288,13 +288,24 @@ def test_dimension_score_above_weight_comes_from_the_contract():
     assert where(f) == ("测试.xlsx", "维度得分", 2, "得分") and "权重" in f.message
 
 
-def test_evaluation_without_a_batch_is_explained():
+def test_evaluation_without_a_batch_gets_a_generated_one_with_a_warning():
     s = book_rows()
-    put(s, "评价结果", 2, "评价年度", 2022)
-    put(s, "评价结果", 2, "预算年度", 2021)
+    put(s, "评价结果", 5, "评价年度", 2022)  # t-2024-01: no problems or dimensions point at it
+    put(s, "评价结果", 5, "预算年度", 2021)
     result = run(s)
-    f = next(f for f in result.errors if f.sheet == "评价结果")
-    assert (f.row, f.column) == (2, "地区、评价年度") and "评价批次" in f.message
+    assert result.ok, [str(f) for f in result.errors]
+    f = only(result, "warning")
+    assert where(f) == ("测试.xlsx", "评价结果", 5, "地区")
+    assert "测试县2022年重点绩效评价结果（导入时生成）" in f.message
+    made = result.merged["batches"].filter(pl.col("eval_year") == 2022).row(0, named=True)
+    assert made["title_generated"] and made["budget_year"] == 2021 and made["_row"] is None
+
+
+def test_a_batch_level_problem_without_evaluations_or_batch_is_explained():
+    s = book_rows()
+    put(s, "问题整改", 5, "评价年度", 2021)  # p4, a batch-level problem, moved to a year with nothing
+    f = only(run(s))
+    assert where(f) == ("测试.xlsx", "问题整改", 5, "地区、评价年度") and "既没有评价也没有评价批次" in f.message
 
 
 def test_a_finding_reads_as_one_chinese_sentence():

@@ -40,7 +40,10 @@ def test_guide_explains_every_column(book):
             assert row[5]
             if f.unit:
                 assert row[3] == f.unit
-    assert explained[("评价结果", "评价得分")][4] == "必填"
+    assert explained[("评价结果", "项目名称")][4] == "必填"
+    assert explained[("评价结果", "评价得分")][4] == "选填"  # grade-only lists leave it empty
+    assert "不能都为空" in explained[("评价结果", "评价等级")][7]  # … but not both score and grade
+    assert explained[("评价结果", "地区")][4] == "必填" and "--region" in explained[("评价结果", "地区")][7]
     assert explained[("评价结果", "评价编号")][4] == "选填"  # generated when empty
     assert explained[("评价结果", "预算金额")][3] == "万元"
     assert "亿元" in explained[("评价结果", "预算金额")][5]

@@ -48,20 +48,24 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) ->
     if name == "overview":
         head = out.add("headline", overview.headline, con, f)
         out.add("coverage", coverage.by_department, con, f, THR)
+        out.add("coverage_unbudgeted", coverage.unbudgeted, con, f)
         out.add("problem_totals", problems.totals, con, f, as_of)
         if head["evaluations"]:
             out.add("grade_distribution", overview.grade_distribution, con, f)
             out.add("trend", overview.trend, con, f)
         out.add("batches", overview.batches, con, f)
     elif name == "scores":
-        if out.add("headline", overview.headline, con, f)["evaluations"]:
-            out.add("histogram", scores.histogram, con, f)
-            out.add("spread_department", scores.spread, con, f, "department")
-            out.add("spread_type", scores.spread, con, f, "eval_type")
+        head = out.add("headline", overview.headline, con, f)
+        if head["evaluations"]:
+            if head["scored"]:  # a grade-only selection has no score distribution to draw
+                out.add("histogram", scores.histogram, con, f)
+                out.add("spread_department", scores.spread, con, f, "department")
+                out.add("spread_type", scores.spread, con, f, "eval_type")
             out.add("dimension_rates", scores.dimension_rates, con, f)
             out.add("ranked", scores.ranked, con, f)
     elif name == "coverage":
         rows = out.add("coverage", coverage.by_department, con, f, THR)
+        out.add("coverage_unbudgeted", coverage.unbudgeted, con, f)
         out.add("coverage_regions", coverage.summarize, rows)
     elif name == "problems":
         if out.add("problem_totals", problems.totals, con, f, as_of)["problems"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 
 import duckdb
 import polars as pl
@@ -97,7 +98,7 @@ def headline(con, t, f: Filters) -> dict:
         SELECT count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS amount_from_budget,
                count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS amount_missing,
-               avg(score) AS avg_score, count(DISTINCT department) AS departments,
+               count(score) AS scored, avg(score) AS avg_score, count(DISTINCT department) AS departments,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real
         FROM {t["evaluations"]} e WHERE {w}""",
@@ -135,10 +136,22 @@ def coverage_sql(t, f: Filters) -> tuple[str, dict]:
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS fb,
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS nm,
                      bool_or(eval_type = '{WHOLE_DEPARTMENT}') AS whole, bool_or(synthetic) AS syn
-              FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL) e
+              FROM {t["evaluations"]} e WHERE {w} AND budget_year IS NOT NULL GROUP BY ALL) e
         {join} JOIN (SELECT * FROM {t["dept_budgets"]} b WHERE {bw}) b
           ON e.region = b.region AND e.budget_year = b.budget_year AND e.department = b.department"""
     return sql, p | bp | {"thr": settings.COVERAGE_THRESHOLD.value}
+
+
+def coverage_unbudgeted(con, t, f: Filters) -> dict:
+    w, p = _where(replace(f, budget_years=()), "e")
+    return _q(
+        con,
+        f"""
+        SELECT count(*) AS evaluations, sum(coalesce(evaluated_wan, budget_wan)) AS amount_wan,
+               count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NOT NULL) AS from_budget
+        FROM {t["evaluations"]} e WHERE {w} AND budget_year IS NULL""",
+        p,
+    ).row(0, named=True)
 
 
 def coverage(con, t, f: Filters) -> pl.DataFrame:
@@ -290,22 +303,31 @@ def dimension_rates(con, t, f: Filters) -> pl.DataFrame:
 
 def ranked(con, t, f: Filters) -> tuple[pl.DataFrame, int]:
     w, p = _where(f, "e")
+    n = settings.RANKED_ROWS.value
     df = _q(
         con,
         f"""
         WITH top AS (SELECT * FROM {t["evaluations"]} e WHERE {w} AND score IS NOT NULL
-                     ORDER BY score DESC, eval_id LIMIT {settings.RANKED_ROWS.value})
-        SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department, project_name,
-               eval_type, score, grade,
+                     ORDER BY score DESC, eval_id LIMIT {n}),
+        rest AS (SELECT e.* FROM {t["evaluations"]} e JOIN {grade_values_sql("g")} USING (grade)
+                 WHERE {w} AND score IS NULL ORDER BY g.ord, eval_id LIMIT {n}),
+        both_parts AS (SELECT rank() OVER (ORDER BY score DESC) AS rank, 0 AS part, * FROM top
+                       UNION ALL BY NAME SELECT NULL AS rank, 1 AS part, * FROM rest)
+        SELECT rank, eval_id, region, eval_year, department, project_name, eval_type, score, grade,
                {grade_sql("score")}
                    AS computed_grade,
                {near_edge_sql("score")} AS near_edge,
                coalesce(evaluated_wan, budget_wan) AS amount_wan,
                evaluated_wan IS NULL AND budget_wan IS NOT NULL AS amount_from_budget, synthetic
-        FROM top ORDER BY score DESC, eval_id""",
+        FROM both_parts
+        ORDER BY part, score DESC,
+                 CASE WHEN part = 1 THEN CASE grade {" ".join(f"WHEN '{g}' THEN {i}" for i, g in enumerate(GRADES))}
+                      END END,
+                 eval_id
+        LIMIT {n}""",
         p,
     )
-    total = _q(con, f"SELECT count(*) AS n FROM {t['evaluations']} e WHERE {w} AND score IS NOT NULL", p)["n"][0]
+    total = _q(con, f"SELECT count(*) AS n FROM {t['evaluations']} e WHERE {w}", p)["n"][0]
     return df, int(total)
 
 
@@ -434,20 +456,24 @@ def page(con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt
     if name == "overview":
         head = out.add("headline", headline, con, t, f)
         out.add("coverage", coverage, con, t, f)
+        out.add("coverage_unbudgeted", coverage_unbudgeted, con, t, f)
         out.add("problem_totals", problem_totals, con, t, f, as_of)
         if head["evaluations"]:
             out.add("grade_distribution", grade_distribution, con, t, f)
             out.add("trend", trend, con, t, f)
         out.add("batches", batches, con, t, f)
     elif name == "scores":
-        if out.add("headline", headline, con, t, f)["evaluations"]:
-            out.add("histogram", histogram, con, t, f)
-            out.add("spread_department", spread, con, t, f, "department")
-            out.add("spread_type", spread, con, t, f, "eval_type")
+        head = out.add("headline", headline, con, t, f)
+        if head["evaluations"]:
+            if head["scored"]:
+                out.add("histogram", histogram, con, t, f)
+                out.add("spread_department", spread, con, t, f, "department")
+                out.add("spread_type", spread, con, t, f, "eval_type")
             out.add("dimension_rates", dimension_rates, con, t, f)
             out.add("ranked", ranked, con, t, f)
     elif name == "coverage":
         out.add("coverage", coverage, con, t, f)
+        out.add("coverage_unbudgeted", coverage_unbudgeted, con, t, f)
         out.add("coverage_regions", coverage_regions, con, t, f)
     elif name == "problems":
         if out.add("problem_totals", problem_totals, con, t, f, as_of)["problems"]:

@@ -8,6 +8,7 @@ documented semantics), which is part of what a warm run costs.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -126,6 +127,7 @@ def headline(ev: pd.DataFrame, f: Filters) -> dict:
         "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
         "amount_from_budget": int(e["amount_from_budget"].sum()),
         "amount_missing": int(e["amount_wan"].isna().sum()),
+        "scored": int(e["score"].notna().sum()),
         "avg_score": _num(e["score"].mean()),
         "grades": {x: int((g == x).sum()) for x in GRADES},
         "departments": e["department"].nunique(),
@@ -136,7 +138,8 @@ def headline(ev: pd.DataFrame, f: Filters) -> dict:
 
 def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value) -> pd.DataFrame:
     ev = d.evaluations
-    e = _amounts(ev[filter_evaluations(ev, f)]).assign(whole=lambda x: x["eval_type"] == WHOLE_DEPARTMENT)
+    e = _amounts(ev[filter_evaluations(ev, f) & ev["budget_year"].notna()])
+    e = e.assign(whole=e["eval_type"] == WHOLE_DEPARTMENT)
     keys = ["region", "budget_year", "department"]
     g = e.groupby(keys, as_index=False).agg(
         evaluations=("eval_id", "size"),
@@ -187,6 +190,15 @@ def coverage(d: Data, f: Filters, thr: float = settings.COVERAGE_THRESHOLD.value
             "gap_wan",
         ]
     ]
+
+
+def coverage_unbudgeted(ev: pd.DataFrame, f: Filters) -> dict:
+    e = _amounts(ev[filter_evaluations(ev, replace(f, budget_years=())) & ev["budget_year"].isna()])
+    return {
+        "evaluations": len(e),
+        "amount_wan": _num(e["amount_wan"].sum(min_count=1)),
+        "from_budget": int(e["amount_from_budget"].sum()),
+    }
 
 
 def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
@@ -391,14 +403,25 @@ def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
 
 
 def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    e = e[e["score"].notna()]
-    top = e.sort_values(["score", "eval_id"], ascending=[False, True]).head(settings.RANKED_ROWS.value)
+    n = settings.RANKED_ROWS.value
+    scored = e[e["score"].notna()]
+    top = scored.sort_values(["score", "eval_id"], ascending=[False, True]).head(n)
     sc = top["score"]
     top = top.assign(
-        rank=sc.rank(method="min", ascending=False).astype("int64"),
+        rank=sc.rank(method="min", ascending=False).astype("Int64"),
         computed_grade=[grade_for_score(x) for x in sc],
-        near_edge=np.minimum.reduce([(sc - x).abs() for x in BAND_EDGES]) <= settings.NEAR_EDGE_POINTS.value,
+        near_edge=pd.array(
+            np.minimum.reduce([(sc - x).abs() for x in BAND_EDGES]) <= settings.NEAR_EDGE_POINTS.value, dtype="boolean"
+        ),
     )
+    rest = e[e["score"].isna()].assign(_ord=lambda x: x["grade"].map({g: i for i, g in enumerate(GRADES)}))
+    rest = rest.sort_values(["_ord", "eval_id"]).head(max(0, n - len(top)))
+    rest = rest.assign(
+        rank=pd.array([None] * len(rest), dtype="Int64"),
+        computed_grade=None,
+        near_edge=pd.array([None] * len(rest), dtype="boolean"),
+    )
+    both = pd.concat([top, rest.drop(columns="_ord")]) if len(rest) else top
     cols = [
         "rank",
         "eval_id",
@@ -415,7 +438,7 @@ def ranked(e: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         "amount_from_budget",
         "synthetic",
     ]
-    return top[cols], len(e)
+    return both[cols], len(e)
 
 
 def detail(d: Data, s: State, as_of: dt.date) -> dict:
@@ -426,7 +449,7 @@ def detail(d: Data, s: State, as_of: dt.date) -> dict:
     r = _amounts(row).iloc[0].to_dict()
     r["execution_rate"] = r["executed_wan"] / r["budget_wan"] if r["budget_wan"] and r["budget_wan"] > 0 else None
     sc = r["score"]
-    r["computed_grade"] = grade_for_score(sc)
+    r["computed_grade"] = None if pd.isna(sc) else grade_for_score(sc)  # a grade-only evaluation has no band
     dims = d.dimension_scores
     dm = dims[dims["eval_id"] == s.eval_id]
     dm = dm.assign(rate=dm["score"] / dm["weight"].where(dm["weight"] > 0)).sort_values(
@@ -480,6 +503,7 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
         out["headline"] = headline(d.evaluations, f)
     if name == "overview":
         out["coverage"] = _pl(coverage(d, f))
+        out["coverage_unbudgeted"] = coverage_unbudgeted(d.evaluations, f)
         out["problem_totals"] = problem_totals(problems_in_view(d, f, as_of))
         if len(e):
             out |= {"grade_distribution": _pl(grade_distribution(e)), "trend": _pl(trend(e))}
@@ -495,23 +519,27 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
             .sort_values(["evaluations", "dimension"], ascending=[False, True])
         )
         sc = e[e["score"].notna()]
-        hist = (
-            sc.assign(bin_start=np.minimum(np.floor(sc["score"]), 99.0))
-            .groupby(["bin_start", "grade"])
-            .size()
-            .rename("evaluations")
-            .reset_index()
-        )
-        out |= {
-            "histogram": _pl(hist),
-            "spread_department": _pl(spread(e, "department")),
-            "spread_type": _pl(spread(e, "eval_type")),
-            "dimension_rates": _pl(rates),
-            "ranked": (_pl(top), total),
-        }
+        if len(sc):
+            hist = (
+                sc.assign(bin_start=np.minimum(np.floor(sc["score"]), 99.0))
+                .groupby(["bin_start", "grade"])
+                .size()
+                .rename("evaluations")
+                .reset_index()
+            )
+            out |= {
+                "histogram": _pl(hist),
+                "spread_department": _pl(spread(e, "department")),
+                "spread_type": _pl(spread(e, "eval_type")),
+            }
+        out |= {"dimension_rates": _pl(rates), "ranked": (_pl(top), total)}
     elif name == "coverage":
         rows = coverage(d, f)
-        out |= {"coverage": _pl(rows), "coverage_regions": _pl(coverage_regions(rows))}
+        out |= {
+            "coverage": _pl(rows),
+            "coverage_unbudgeted": coverage_unbudgeted(d.evaluations, f),
+            "coverage_regions": _pl(coverage_regions(rows)),
+        }
     elif name == "problems":
         p = problems_in_view(d, f, as_of)
         out["problem_totals"] = problem_totals(p)

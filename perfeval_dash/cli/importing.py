@@ -17,9 +17,10 @@ from perfeval_dash.store import Store
 
 
 def _scope(text: str) -> tuple[str, int]:
-    """'特克斯县:2024' (full-width colon too) -> ('特克斯县', 2024)."""
-    region, sep, year = parsing.normalize(text).rpartition(":")
-    if not sep or not region.strip() or not year.strip().isdigit() or len(year.strip()) != 4:
+    """'特克斯县:2024' (full-width colon and digits too) -> ('特克斯县', 2024); the region stays as written."""
+    region, sep, year = text.replace("：", ":").rpartition(":")  # a name keeps its full-width brackets
+    year = parsing.normalize(year)
+    if not sep or not region.strip() or not year.isdigit() or len(year) != 4:
         raise argparse.ArgumentTypeError(f"应写成 地区:评价年度，如 特克斯县:2024（收到「{text}」）")
     return region.strip(), int(year)
 
@@ -53,13 +54,43 @@ def _print_changes(result: importer.ImportResult, limit: int) -> None:
                 print(f"    {r['键']}  {r['列']}：{r['原值']} → {r['新值']}")
 
 
+def _print_conversions(result: importer.ImportResult, limit: int) -> None:
+    """Cells read in another written form or filled from --region / --eval-year / --assume-budget-year."""
+    if not result.conversions:
+        return
+    more = f"，只列前 {limit} 处" if len(result.conversions) > limit else ""
+    print(f"已转换的写法与取默认值的单元格（{len(result.conversions)} 处{more}）：")
+    for c in result.conversions[:limit]:
+        print(f"  工作表「{c.sheet}」第 {c.row} 行 列「{c.column}」：{c.written} → {c.value}")
+
+
+def _year(text: str) -> int:
+    try:
+        year = parsing.parse_year(text)
+    except parsing.ParseError as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from exc
+    if not 2000 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"应在 2000–2100 年之间（收到「{text}」）")
+    return year
+
+
+def _text(text: str) -> str:
+    value = text.strip()  # as written: an official name keeps its full-width brackets
+    if not value:
+        raise argparse.ArgumentTypeError("不能为空")
+    return value
+
+
 def cmd_import(args, store: Store) -> int:
     path = Path(args.file)
     if path.stat().st_size > MAX_FILE_BYTES:
         print(f"错误：{path.name}：文件过大（上限 {MAX_FILE_BYTES // 1048576} MB），请拆分后分批导入", file=sys.stderr)
         return EXIT_REFUSED
+    options = importer.ImportOptions(
+        region=args.region, eval_year=args.eval_year, assume_budget_year=args.assume_budget_year
+    )
     result = importer.load_import(
-        store, path.read_bytes(), path.name, scopes=args.replace_region_year, table=args.table
+        store, path.read_bytes(), path.name, scopes=args.replace_region_year, table=args.table, options=options
     )
     for f in sorted(result.findings, key=lambda f: f.severity != "error"):
         print(str(f), file=sys.stderr)
@@ -68,6 +99,7 @@ def cmd_import(args, store: Store) -> int:
         return EXIT_REFUSED
     rows = "，".join(f"{display_table(t)} {df.height} 行" for t, df in result.tables.items())
     print(f"读取 {result.file}：{rows}")
+    _print_conversions(result, args.show_changes)
     if result.changes is not None:
         _print_changes(result, args.show_changes)
     if result.errors:
@@ -124,7 +156,30 @@ def register(sub) -> None:
     p.add_argument(
         "--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断"
     )
-    p.add_argument("--show-changes", type=int, default=50, metavar="N", help="每张表最多列出 N 个修改的值（默认 50）")
+    p.add_argument(
+        "--region",
+        type=_text,
+        metavar="地区",
+        help="默认地区：文件中没有“地区”列或该列留空的行取此值（每处都列出）",
+    )
+    p.add_argument(
+        "--eval-year",
+        type=_year,
+        metavar="年份",
+        help="默认评价年度：文件中没有“评价年度”列或该列留空的行取此值（每处都列出）",
+    )
+    p.add_argument(
+        "--assume-budget-year",
+        action="store_true",
+        help="预算年度为空的评价按评价年度−1 推定，并标记“预算年度为推定”；默认不推定（不计入覆盖率）",
+    )
+    p.add_argument(
+        "--show-changes",
+        type=int,
+        default=50,
+        metavar="N",
+        help="每张表最多列出 N 个修改的值、最多列出 N 处转换（默认 50）",
+    )
     p.set_defaults(func=cmd_import, writes=True)
 
     p = sub.add_parser(

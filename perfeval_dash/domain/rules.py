@@ -16,12 +16,14 @@ from perfeval_dash import settings
 from perfeval_dash.domain.vocab import (
     BELOW,
     DONE_STATUSES,
+    EVAL_TYPE_NAME_KEYWORDS,
     EXCELLENT,
     FAIR,
     GOOD,
     MET,
     OPEN_STATUSES,
     POOR,
+    PROJECT,
     STATUSES,
     UNKNOWN,
 )
@@ -81,6 +83,23 @@ def grade_values_sql(alias: str = "g") -> str:
     """SQL: the grades in band order as a VALUES table `alias(grade, ord)`."""
     rows = ", ".join(f"('{b.grade}', {i})" for i, b in enumerate(GRADE_BANDS, 1))
     return f"(VALUES {rows}) {alias}(grade, ord)"
+
+
+# ---- evaluation type ----------------------------------------------------------------------------
+def eval_type_from_name(project_name: str) -> str:
+    """The evaluation type a project name suggests (vocab.EVAL_TYPE_NAME_KEYWORDS), else 项目."""
+    return next((t for t, words in EVAL_TYPE_NAME_KEYWORDS if any(w in project_name for w in words)), PROJECT)
+
+
+# ---- budget year ---------------------------------------------------------------------------------
+# Lists often name only the year of the evaluation. The budget year is then left empty; only when the user
+# explicitly chooses 按评价年度−1 推定 on import is it assumed as below, and the row is marked as assumed.
+ASSUMED_BUDGET_YEAR_LAG = 1
+
+
+def assumed_budget_year(eval_year: int) -> int:
+    """The budget year assumed for an evaluation year (评价年度−1), used only on the user's explicit choice."""
+    return eval_year - ASSUMED_BUDGET_YEAR_LAG
 
 
 # ---- evaluated amount ----------------------------------------------------------------------------

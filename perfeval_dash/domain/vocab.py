@@ -49,3 +49,9 @@ EVAL_TYPE_WORDS: dict[str, str] = {t: t for t in EVAL_TYPES} | {
     "部门整体支出绩效评价": WHOLE_DEPARTMENT,
     "政策评价": POLICY,
 }
+# An empty evaluation type is inferred from the project name on import (and reported per row, never silently):
+# the first type whose keyword the name contains, else PROJECT.
+EVAL_TYPE_NAME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (WHOLE_DEPARTMENT, ("部门整体",)),
+    (POLICY, ("政策",)),
+)

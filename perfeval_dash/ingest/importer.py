@@ -10,12 +10,13 @@ import polars as pl
 from perfeval_dash.ingest.changes import ROW, Scope, TableChanges, diff_tables, merge, strip_rows
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.ingest.reader import FileRefused, RawFile, RawSheet, cell_finding, read_file
-from perfeval_dash.ingest.rows import NATURAL, Conversion, Resolver, SheetParser, frame
+from perfeval_dash.ingest.rows import NATURAL, NO_OPTIONS, Conversion, ImportOptions, Resolver, SheetParser, frame
 from perfeval_dash.store import Snapshot, Store, StoreError, schema
 from perfeval_dash.store.schema import Finding
 
-__all__ = ["Finding", "ImportResult", "Conversion", "read_import", "load_import", "publish_import"]
+__all__ = ["Finding", "ImportResult", "ImportOptions", "Conversion", "read_import", "load_import", "publish_import"]
 EXISTING = "现有数据"
+GENERATED_TITLE = "{region}{eval_year}年重点绩效评价结果（导入时生成）"
 
 
 @dataclass
@@ -103,6 +104,7 @@ def read_import(
     scopes: list[Scope] | tuple = (),
     table: str | None = None,
     base_id: str | None = None,
+    options: ImportOptions = NO_OPTIONS,
 ) -> ImportResult:
     """Read a file, check every cell and row, and merge it into `current` (empty when None); nothing is written."""
     out = ImportResult(filename, scopes=tuple((r, int(y)) for r, y in scopes), base_id=base_id)
@@ -118,11 +120,14 @@ def read_import(
         out.findings.append(exc.finding)
         out.refused = True
         return out
-    rows = {t: SheetParser(s, raw.name, out.findings, out.conversions).rows() for t, s in sheets.items()}
-    res = Resolver(raw.name, out.findings, current, {t: s.name for t, s in sheets.items()})
+    rows = {t: SheetParser(s, raw.name, out.findings, out.conversions, options).rows() for t, s in sheets.items()}
+    names = {t: s.name for t, s in sheets.items()}
+    res = Resolver(raw.name, out.findings, current, names, out.conversions, options)
     for row in (r for t in rows.values() for r in t):
         row["source"] = row.get("source") or raw.name
         row["synthetic"] = bool(row.get("synthetic"))
+    for row in rows.get("batches", ()):
+        row["title_generated"] = bool(row.get("title_generated"))
     if "evaluations" in rows:
         res.evaluations(rows["evaluations"])
     if "problems" in rows:
@@ -142,6 +147,7 @@ def read_import(
         res.problems(rows["problems"])
     out.tables = {t: _imported(t, r) for t, r in rows.items()}
     out.merged = merge(current, out.tables, out.scopes)
+    _generated_batches(out, current, sheets.get("evaluations"))
     _natural_duplicates(out, sheets.get("evaluations"))
     _contract_findings(out, {t: s.name for t, s in sheets.items()})
     _scope_findings(out, current)
@@ -159,6 +165,68 @@ def _structural(out: ImportResult, sheets: dict[str, RawSheet]) -> bool:
     """True when an error concerns a whole sheet or its header row."""
     header_rows = {s.name: s.header_row for s in sheets.values()}
     return any(f.severity == "error" and (f.row is None or header_rows.get(f.sheet) == f.row) for f in out.findings)
+
+
+def _generated_batches(out: ImportResult, current: dict[str, pl.DataFrame], sheet: RawSheet | None) -> None:
+    """A batch row for every (地区, 评价年度) of the merged evaluations that has none, marked as generated.
+
+    Lists of results rarely come with their report's title. The generated title says so; its budget year is the
+    evaluations' when they all share one, else empty. A generated batch not in this file follows its evaluations'
+    budget year; a batch row in the file (title_generated false) replaces it, and an import of evaluations alone
+    never replaces a real title. One warning per batch this import generates (not for one generated before).
+    """
+    ev, bt = out.merged["evaluations"], out.merged["batches"]
+    keys = ["region", "eval_year"]
+    per_key = (
+        ev.filter(pl.col("region").is_not_null() & pl.col("eval_year").is_not_null())
+        .group_by(keys, maintain_order=True)
+        .agg(
+            shared=pl.when(pl.col("budget_year").is_not_null().all() & (pl.col("budget_year").n_unique() == 1))
+            .then(pl.col("budget_year").first())
+            .otherwise(pl.lit(None, dtype=pl.Int32)),
+            synthetic=pl.col("synthetic").all(),
+            first_row=pl.col(ROW).min(),
+        )
+        .with_columns(has_evaluations=pl.lit(True))
+    )
+    # generated batches kept from the current data follow their evaluations' budget year
+    follow = bt.join(per_key.select(*keys, "shared", "has_evaluations"), on=keys, how="left", maintain_order="left")
+    regenerated = pl.col("title_generated").fill_null(False) & pl.col(ROW).is_null() & pl.col("has_evaluations")
+    bt = follow.with_columns(
+        budget_year=pl.when(regenerated).then(pl.col("shared")).otherwise(pl.col("budget_year"))
+    ).drop("shared", "has_evaluations")
+    missing = per_key.join(bt.select(keys), on=keys, how="anti", maintain_order="left")
+    if missing.height:
+        titles = [GENERATED_TITLE.format(region=r, eval_year=y) for r, y in missing.select(keys).iter_rows()]
+        made = schema.conform(
+            "batches",
+            missing.select(
+                *keys,
+                pl.col("shared").alias("budget_year"),
+                pl.Series("title", titles, dtype=pl.String),
+                pl.lit(True).alias("title_generated"),
+                pl.lit(out.file).alias("source"),
+                "synthetic",
+            ),
+        ).with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW))
+        bt = pl.concat([bt, made])
+    out.merged["batches"] = bt
+    made_before = current["batches"].filter(pl.col("title_generated").fill_null(False)).select(keys)
+    for r in missing.join(made_before, on=keys, how="anti", maintain_order="left").iter_rows(named=True):
+        title = GENERATED_TITLE.format(region=r["region"], eval_year=r["eval_year"])
+        out.findings.append(
+            cell_finding(
+                out.file,
+                sheet.name if sheet is not None else display_table("evaluations"),
+                r["first_row"],
+                header_of("evaluations", "region"),
+                f"{r['region']} {r['eval_year']}",
+                f"该地区、评价年度没有评价批次（报告标题），已自动生成批次「{title}」"
+                + ("" if r["shared"] is None else f"，预算年度 {r['shared']}")
+                + "；以后导入含报告标题的「评价批次」行会替换它",
+                "warning",
+            )
+        )
 
 
 def _natural_duplicates(out: ImportResult, sheet: RawSheet | None) -> None:
@@ -216,8 +284,8 @@ def _contract_findings(out: ImportResult, sheets: dict[str, str]) -> None:
         if f.message == "必填，不能为空" and (sheet, excel_row) in seen_rows:
             continue  # the cell could not be read; already reported
         message = f.message
-        if "batches" in message:
-            message += "；请在「评价批次」工作表为该地区、评价年度添加一行（报告标题必填）"
+        if f.table == "problems" and "batches" in message:  # evaluations get a generated batch; problems do not
+            message += "：该地区、评价年度既没有评价也没有评价批次"
         out.findings.append(cell_finding(out.file, sheet, excel_row, header, f.value, message, f.severity))
 
 
@@ -243,12 +311,17 @@ def _scope_findings(out: ImportResult, current: dict[str, pl.DataFrame]) -> None
 
 
 def load_import(
-    store: Store, data: bytes, filename: str, scopes: list[Scope] | tuple = (), table: str | None = None
+    store: Store,
+    data: bytes,
+    filename: str,
+    scopes: list[Scope] | tuple = (),
+    table: str | None = None,
+    options: ImportOptions = NO_OPTIONS,
 ) -> ImportResult:
     """read_import against the store's current snapshot (or nothing when none is published)."""
     base_id = store.current_id()
     current = store.open(base_id).read_tables() if base_id else None
-    return read_import(data, filename, current, scopes, table, base_id)
+    return read_import(data, filename, current, scopes, table, base_id, options)
 
 
 def publish_import(store: Store, result: ImportResult, as_of: dt.date, note: str = "") -> Snapshot:

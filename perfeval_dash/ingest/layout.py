@@ -43,8 +43,13 @@ _LINKS: dict[str, tuple[tuple[str, tuple[Column, ...]], ...]] = {
 # even where the contract requires them, because the importer fills them.
 DEFAULTS: dict[tuple[str, str], str] = {
     ("evaluations", "eval_id"): "留空时按 地区+评价年度+项目名称 沿用现有评价的编号，没有则自动生成",
-    ("evaluations", "grade"): "留空时按得分计算等级，并记“等级为原文公布”为否",
+    ("evaluations", "budget_year_assumed"): "留空为“否”；导入时选择“按评价年度−1 推定”时，"
+    "预算年度为空的行填评价年度−1 并记为“是”",
+    ("evaluations", "eval_type"): "留空时按项目名称推断（含“部门整体”为部门整体，含“政策”为政策，否则为项目），"
+    "逐行提示",
+    ("evaluations", "grade"): "留空时按得分计算等级，并记“等级为原文公布”为否；得分和等级不能都为空",
     ("evaluations", "grade_published"): "留空时：填了评价等级为“是”，否则为“否”",
+    ("batches", "title_generated"): "留空为“否”",
     ("dimension_scores", "eval_id"): "可留空，改填 地区+评价年度+项目名称",
     ("problems", "problem_id"): "留空时按 地区+评价年度+所属评价+问题描述 沿用现有问题的编号，没有则自动生成",
     ("problems", "eval_id"): "留空且项目名称也留空 = 整批评价的共性问题；也可只填项目名称",
@@ -54,6 +59,31 @@ _ANY_TABLE_DEFAULTS = {
     "source": "留空时填导入的文件名",
     "synthetic": "留空为“否”（真实记录）",
 }
+# Columns an import may fill from values given with the upload (lists copied from a web page often lack them);
+# they stay required in the sheet: without the column or the default the import says which is missing.
+IMPORT_DEFAULTS: dict[str, str] = {
+    "region": "默认地区",  # web: an input on the upload form; CLI: --region
+    "eval_year": "默认评价年度",  # web: an input on the upload form; CLI: --eval-year
+}
+IMPORT_DEFAULT_HOW = {
+    "region": "网页上传表单的“默认地区”，命令行 --region",
+    "eval_year": "网页上传表单的“默认评价年度”，命令行 --eval-year",
+}
+# Headers real result lists use for template columns (Chinese headers of copied tables), per table;
+# matched after header_key(), so units in brackets (资金量（万元）) are already removed.
+HEADER_SYNONYMS: dict[str, dict[str, str]] = {
+    "evaluations": {
+        "资金量": "evaluated_wan",
+        "评价资金": "evaluated_wan",
+        "评价结果": "grade",
+        "绩效评价结果": "grade",
+        "等级": "grade",
+        "预算单位": "department",
+        "单位名称": "department",
+    },
+}
+# Headers of columns that carry nothing to import (row numbers of a copied table): ignored without a warning.
+IGNORED_HEADERS = ("序号",)
 
 
 @dataclass(frozen=True)
@@ -129,10 +159,17 @@ def fields(table: str) -> tuple[Field, ...]:
     links = dict(_LINKS.get(table, ()))
     for col in schema.TABLES[table].columns:
         default = DEFAULTS.get((table, col.name)) or _ANY_TABLE_DEFAULTS.get(col.name, "")
-        out.append(Field(table, col, col.required and not default, _kind(col), default=default))
+        required = col.required and not default
+        out.append(Field(table, col, required, _kind(col), default=default or _import_default(col.name)))
         for link in links.get(col.name, ()):
-            out.append(Field(table, link, False, _kind(link), link=True))
+            out.append(Field(table, link, False, _kind(link), link=True, default=_import_default(link.name)))
     return tuple(out)
+
+
+def _import_default(name: str) -> str:
+    if name not in IMPORT_DEFAULTS:
+        return ""
+    return f"可在导入时指定{IMPORT_DEFAULTS[name]}（{IMPORT_DEFAULT_HOW[name]}），留空的行取该值"
 
 
 def header_key(text: object) -> str:
@@ -149,12 +186,20 @@ def _headers(table: str) -> dict[str, Field]:
     for f in fields(table):
         out.setdefault(f.name.lower(), f)
         out[header_key(f.header)] = f
+    by_name = {f.name: f for f in fields(table)}
+    for synonym, name in HEADER_SYNONYMS.get(table, {}).items():
+        out.setdefault(header_key(synonym), by_name[name])
     return out
 
 
 def match_field(table: str, header: object) -> Field | None:
-    """The field a header names (Chinese header or the contract's English name), or None."""
+    """The field a header names (Chinese header, a synonym real lists use, or the contract's English name), or None."""
     return _headers(table).get(header_key(header))
+
+
+def ignored_header(header: object) -> bool:
+    """True for a header whose column carries nothing to import (序号): skipped without a warning."""
+    return header_key(header) in {header_key(h) for h in IGNORED_HEADERS}
 
 
 def table_for_sheet(sheet_name: str) -> str | None:

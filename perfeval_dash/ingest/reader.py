@@ -12,7 +12,15 @@ from pathlib import PurePath
 import openpyxl
 
 from perfeval_dash.ingest import xlsx_scan
-from perfeval_dash.ingest.layout import GUIDE_SHEET, TABLE_ORDER, display_table, fields, match_field, table_for_sheet
+from perfeval_dash.ingest.layout import (
+    GUIDE_SHEET,
+    IMPORT_DEFAULTS,
+    TABLE_ORDER,
+    display_table,
+    fields,
+    match_field,
+    table_for_sheet,
+)
 from perfeval_dash.store.schema import Finding
 
 # Limits on what is read, so that a small crafted file cannot keep the server busy for minutes (openpyxl reads
@@ -296,7 +304,7 @@ def _csv_table(name: str, header: list[str], table: str | None) -> str:
     for t in TABLE_ORDER:
         flds = fields(t)
         hits = {f.name for h in header if (f := match_field(t, h)) is not None}
-        required = {f.name for f in flds if f.required}
+        required = {f.name for f in flds if f.required} - set(IMPORT_DEFAULTS)  # 地区/评价年度 may come with the upload
         if required <= hits:
             scores[t] = len(hits) / len(flds)
     best = sorted(scores.items(), key=lambda kv: -kv[1])

@@ -8,15 +8,47 @@ from dataclasses import dataclass
 import polars as pl
 
 from perfeval_dash.domain.categories import classify
-from perfeval_dash.domain.rules import grade_for_score
+from perfeval_dash.domain.rules import assumed_budget_year, eval_type_from_name, grade_for_score
 from perfeval_dash.ingest.changes import ROW
-from perfeval_dash.ingest.layout import PARSERS, Field, display_table, fields, header_of, match_field
+from perfeval_dash.ingest.layout import (
+    IMPORT_DEFAULT_HOW,
+    IMPORT_DEFAULTS,
+    PARSERS,
+    Field,
+    display_table,
+    fields,
+    header_of,
+    ignored_header,
+    match_field,
+)
 from perfeval_dash.ingest.parsing import ParseError
 from perfeval_dash.ingest.reader import RawSheet, cell_finding
 from perfeval_dash.store.schema import Finding
 
 NATURAL = ("region", "eval_year", "project_name")
 BAD = "_bad"  # per row: the fields whose cell could not be read (already reported)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Choices made with the upload: values for rows that lack them, and whether to assume budget years.
+
+    `region` / `eval_year` fill empty 地区 / 评价年度 cells (or a missing column) in every sheet; each use is
+    listed as a conversion. `assume_budget_year` fills an empty 预算年度 of an evaluation as 评价年度−1 and marks
+    the row (预算年度为推定); off by default, so an empty budget year stays empty.
+    """
+
+    region: str | None = None
+    eval_year: int | None = None
+    assume_budget_year: bool = False
+
+    def default(self, name: str) -> object:
+        """The value given for a column (`region` or `eval_year`), or None."""
+        return {"region": self.region, "eval_year": self.eval_year}.get(name)
+
+
+NO_OPTIONS = ImportOptions()  # nothing given with the upload
+EMPTY_WRITTEN = "（空）"
 
 
 @dataclass(frozen=True)
@@ -34,8 +66,16 @@ class Conversion:
 class SheetParser:
     """Parses one raw sheet into row dicts, collecting findings."""
 
-    def __init__(self, raw: RawSheet, file: str, findings: list[Finding], conversions: list[Conversion]):
+    def __init__(
+        self,
+        raw: RawSheet,
+        file: str,
+        findings: list[Finding],
+        conversions: list[Conversion],
+        options: ImportOptions = NO_OPTIONS,
+    ):
         self.raw, self.file, self.findings, self.conversions = raw, file, findings, conversions
+        self.options = options
         self.table = raw.table
         self.name = raw.name
 
@@ -47,6 +87,8 @@ class SheetParser:
         seen: dict[str, str] = {}
         for j, header in self.raw.headers:
             f = match_field(self.table, header)
+            if f is None and ignored_header(header):
+                continue
             if f is None:
                 self.find(
                     self.raw.header_row, header, None, "未知列，已忽略（列名应与模板一致，见「说明」工作表）", "warning"
@@ -57,8 +99,13 @@ class SheetParser:
                 seen[f.name] = header
                 cols[j] = f
         for f in fields(self.table):
-            if f.required and f.name not in seen:
-                self.find(self.raw.header_row, f.header, None, "缺少必填列（请使用模板中的列名）")
+            if f.required and f.name not in seen and self.options.default(f.name) is None:
+                how = (
+                    f"，或在导入时指定{IMPORT_DEFAULTS[f.name]}（{IMPORT_DEFAULT_HOW[f.name]}）"
+                    if f.name in IMPORT_DEFAULTS
+                    else ""
+                )
+                self.find(self.raw.header_row, f.header, None, f"缺少必填列（请使用模板中的列名{how}）")
         return cols
 
     def rows(self) -> list[dict]:
@@ -73,8 +120,23 @@ class SheetParser:
                     row[BAD].add(f.name)
                     continue
                 row[f.name] = self.cell(r, f, raw, row[BAD])
+            self.fill_defaults(row, {f.name for f in cols.values()})
             out.append(row)
         return out
+
+    def fill_defaults(self, row: dict, present: set[str]) -> None:
+        """Empty 地区 / 评价年度 (or a column the sheet lacks) take the values given with the upload; listed."""
+        for f in fields(self.table):
+            value = self.options.default(f.name)
+            if value is None or row.get(f.name) is not None or f.name in row[BAD]:
+                continue
+            if f.link and row.get("eval_id") is not None:
+                continue  # the evaluation is named by its id: a link column stays as written
+            row[f.name] = value
+            written = EMPTY_WRITTEN if f.name in present else "（无此列）"
+            self.conversions.append(
+                Conversion(self.name, row[ROW], f.header, written, f"{value}（{IMPORT_DEFAULTS[f.name]}）")
+            )
 
     def cell(self, r: int, f: Field, raw: object, bad: set):
         """The converted value of one cell, or None with a finding (and the field added to `bad`)."""
@@ -83,8 +145,9 @@ class SheetParser:
             value = PARSERS[f.kind](raw)
         except ParseError as exc:
             value, problem = None, exc.reason
-        if value is None and problem is None and f.required:
-            problem, raw = "必填，不能为空", None
+        if value is None and problem is None and f.required and self.options.default(f.name) is None:
+            how = f"，或在导入时指定{IMPORT_DEFAULTS[f.name]}" if f.name in IMPORT_DEFAULTS else ""
+            problem, raw = f"必填，不能为空{how}", None
         elif value is not None and f.kind in ("score", "year") and not _in_range(value, f):
             unit = "分" if f.kind == "score" else "年"
             problem = f"应在 {f.column.min_value:g}–{f.column.max_value:g}{unit} 之间"
@@ -134,8 +197,18 @@ def _index(evaluations: pl.DataFrame) -> dict[tuple, list[str]]:
 class Resolver:
     """Fills ids, links and defaults; checks duplicates and references against the current data."""
 
-    def __init__(self, file: str, findings: list[Finding], current: dict[str, pl.DataFrame], sheets: dict[str, str]):
+    def __init__(
+        self,
+        file: str,
+        findings: list[Finding],
+        current: dict[str, pl.DataFrame],
+        sheets: dict[str, str],
+        conversions: list[Conversion] | None = None,
+        options: ImportOptions = NO_OPTIONS,
+    ):
         self.file, self.findings, self.current, self.sheets = file, findings, current, sheets
+        self.conversions = conversions if conversions is not None else []
+        self.options = options
 
     def find(self, table, row, column, value, message, severity="error"):
         self.findings.append(
@@ -202,6 +275,8 @@ class Resolver:
                 by_id.setdefault(row["eval_id"], row[ROW])
             if complete:
                 by_key.setdefault(key, (row[ROW], explicit))
+            self._eval_type(row)
+            self._budget_year(row)
             self._grade(row)
             budget, executed = row.get("budget_wan"), row.get("executed_wan")
             if budget is not None and executed is not None and executed > budget:
@@ -215,8 +290,52 @@ class Resolver:
                     "warning",
                 )
 
+    def _eval_type(self, row: dict) -> None:
+        """An empty evaluation type is inferred from the project name, with a warning on the row."""
+        if row.get("eval_type") is not None or "eval_type" in row[BAD] or row.get("project_name") is None:
+            return
+        row["eval_type"] = eval_type_from_name(row["project_name"])
+        self.find(
+            "evaluations",
+            row[ROW],
+            "eval_type",
+            None,
+            f"评价类型为空，按项目名称推断为「{row['eval_type']}」；如不对请填写评价类型",
+            "warning",
+        )
+
+    def _budget_year(self, row: dict) -> None:
+        """Budget year: left empty unless the user chose 按评价年度−1 推定 (then filled and marked as assumed)."""
+        if row.get("budget_year_assumed") is None and "budget_year_assumed" not in row[BAD]:
+            row["budget_year_assumed"] = False
+        if not self.options.assume_budget_year or row[BAD] & {"budget_year", "eval_year", "budget_year_assumed"}:
+            return
+        if row.get("budget_year") is None and row.get("eval_year") is not None:
+            row["budget_year"] = assumed_budget_year(row["eval_year"])
+            row["budget_year_assumed"] = True
+            self.conversions.append(
+                Conversion(
+                    self.sheets.get("evaluations", display_table("evaluations")),
+                    row[ROW],
+                    header_of("evaluations", "budget_year"),
+                    EMPTY_WRITTEN,
+                    f"{row['budget_year']}（按评价年度−1 推定）",
+                )
+            )
+
     def _grade(self, row: dict) -> None:
         if "grade" in row[BAD] or "grade_published" in row[BAD]:
+            return
+        if row.get("grade") is None and row.get("score") is None and "score" not in row[BAD]:
+            both = f"{header_of('evaluations', 'score')}、{header_of('evaluations', 'grade')}"  # names both columns
+            self.find(
+                "evaluations",
+                row[ROW],
+                both,
+                None,
+                "评价得分和评价等级都为空：至少填写其中一项（只公布等级时得分留空；不会按等级推算得分）",
+            )
+            row[BAD].add("grade")
             return
         if row.get("grade") is None:
             if row.get("grade_published"):

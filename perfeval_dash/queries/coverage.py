@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import polars as pl
 
@@ -20,11 +22,12 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     Both year filters apply to evaluations; budgets follow the 预算年度 filter, or, when only 评价年度 is chosen,
     the budget years of the evaluations in view. A 部门整体 evaluation counts its department as 100% covered;
     no budget total on file → status 未知 (ratio NULL, never 0%); a budget with no evaluation → 0%.
+    Evaluations without a budget year belong to no department-year and are left out (see `unbudgeted`).
     """
     c, params = cube_cte(f)
     budget_where, budget_params = f.where("b", BUDGET_COLUMNS)
     if f.years and not f.budget_years:  # budgets of the budget years the chosen evaluation years cover
-        budget_where += " AND b.budget_year IN (SELECT budget_year FROM c)"
+        budget_where += " AND b.budget_year IN (SELECT budget_year FROM c WHERE budget_year IS NOT NULL)"
     params = params | budget_params | {"thr": threshold, "whole_type": WHOLE_DEPARTMENT}
     return fetch(
         con,
@@ -38,7 +41,8 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
                sum(amount_missing) AS amount_missing,               -- evaluations with no amount at all
                bool_or(eval_type = $whole_type) AS whole_department,
                bool_or(synthetic) AS synthetic
-        FROM c GROUP BY ALL
+        FROM c WHERE budget_year IS NOT NULL            -- no budget year: no department-year to count in
+        GROUP BY ALL
     ),
     budgets AS (
         SELECT b.region, b.budget_year, b.department, b.project_budget_wan, b.synthetic
@@ -73,6 +77,28 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float) 
     """,
         params,
     ).with_columns(pl.col("evaluations", "from_budget", "amount_missing").cast(pl.Int64))
+
+
+def unbudgeted(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
+    """Evaluations in view without a budget year, left out of the coverage rule: how many, how much money (万元).
+
+    Every filter applies except 预算年度: these evaluations have none, so a budget-year selection never holds
+    them, and the page says so with this count. `amount_wan` is NULL when none of them has an amount.
+    """
+    c, params = cube_cte(replace(f, budget_years=()))
+    row = fetch(
+        con,
+        f"""
+    WITH {c},
+    final AS (
+        SELECT coalesce(sum(evaluations), 0)::BIGINT AS evaluations, sum(amount_wan) AS amount_wan,
+               coalesce(sum(from_budget), 0)::BIGINT AS from_budget
+        FROM c WHERE budget_year IS NULL
+    )
+    SELECT * FROM final""",
+        params,
+    ).row(0, named=True)
+    return row
 
 
 def summarize(rows: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,11 @@ from perfeval_dash.queries.staging import cube_cte
 
 
 def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
-    """Headline figures: counts, funds (how many used the budget fallback), score, and evaluations per grade."""
+    """Headline figures: counts, funds (how many used the budget fallback), score, and evaluations per grade.
+
+    `evaluations` and the grades count every evaluation; `avg_score` is over the `scored` ones only (a list may
+    publish grades without scores, and a score is never derived from a grade).
+    """
     c, params = cube_cte(f)
     df = fetch(
         con,
@@ -24,8 +28,8 @@ def headline(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
                sum(amount_wan) AS amount_wan,
                coalesce(sum(from_budget), 0)::BIGINT AS amount_from_budget,
                coalesce(sum(amount_missing), 0)::BIGINT AS amount_missing,
+               coalesce(sum(score_n), 0)::BIGINT AS scored,
                CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
-               coalesce(sum(score_n), 0)::BIGINT AS scored,         -- evaluations with a published score
                count(DISTINCT department) AS departments,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic,
                coalesce(bool_or(NOT synthetic), FALSE) AS any_real

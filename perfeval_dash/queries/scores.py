@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.domain.rules import grade_sql, near_edge_sql
+from perfeval_dash.domain.rules import grade_sql, grade_values_sql, near_edge_sql
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.queries.staging import cube_cte, facts_cte
@@ -80,7 +80,11 @@ def dimension_rates(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 def ranked(
     con: duckdb.DuckDBPyConnection, f: Filters, limit: int = settings.RANKED_ROWS.value
 ) -> tuple[pl.DataFrame, int]:
-    """Evaluations ranked by score (top `limit`), with computed grade and near-band-edge flag; and the total."""
+    """Evaluations ranked by score (top `limit`), then grade-only ones (rank and score NULL); and how many in all.
+
+    Scored rows carry the computed grade and the near-band-edge flag; evaluations that published a grade but no
+    score follow them, best grade first, with no rank: a score is never derived from a grade.
+    """
     ev, params = facts_cte(f)
     df = fetch(
         con,
@@ -89,15 +93,24 @@ def ranked(
     scored AS (SELECT * FROM ev WHERE score IS NOT NULL),
     -- the top rows by score are enough: a row's rank counts only rows scoring higher, all of them in the top
     top AS (SELECT * FROM scored ORDER BY score DESC, eval_id LIMIT $limit),
+    ranked AS (SELECT rank() OVER (ORDER BY score DESC) AS rank, 0 AS part, NULL::INTEGER AS grade_ord, * FROM top),
+    grades AS (SELECT * FROM {grade_values_sql("g")}),
+    unscored AS (                                -- grade-only evaluations, after every scored one
+        SELECT NULL::BIGINT AS rank, 1 AS part, g.ord AS grade_ord, ev.*
+        FROM ev JOIN grades g USING (grade)
+        WHERE ev.score IS NULL
+        ORDER BY g.ord, ev.eval_id LIMIT $limit
+    ),
     final AS (
-        SELECT rank() OVER (ORDER BY score DESC) AS rank, eval_id, region, eval_year, department,
+        SELECT rank, eval_id, region, eval_year, department,
                project_name, eval_type, score, grade,
                {grade_sql("score")} AS computed_grade,  -- the band per 财预〔2020〕10号 (rules.py)
                {near_edge_sql("score")} AS near_edge,
                amount_wan, amount_from_budget, synthetic,
-               (SELECT count(*) FROM scored) AS total
-        FROM top
-        ORDER BY score DESC, eval_id
+               (SELECT count(*) FROM ev) AS total
+        FROM (SELECT * FROM ranked UNION ALL BY NAME SELECT * FROM unscored)
+        ORDER BY part, score DESC, grade_ord, eval_id
+        LIMIT $limit
     )
     SELECT * FROM final""",
         params | {"limit": limit},

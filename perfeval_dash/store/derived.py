@@ -31,8 +31,17 @@ from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amoun
 from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
 from perfeval_dash.store.schema import sql_type
 
+# keys of the cube: every column a filter or a chart groups by. budget_year may be NULL (a list that names only
+# the evaluation year): each join back to the cube compares its keys NULL-safely, so no evaluation drops out.
+CUBE_KEYS = ("region", "eval_year", "budget_year", "department", "eval_type", "grade", "synthetic")
+
+
+def _same_keys(a: str, b: str) -> str:
+    """SQL: rows `a` and `b` agree on every cube key, NULL matching NULL (a plain USING join drops NULL keys)."""
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in CUBE_KEYS)
+
+
 BUILD = (
-    # keys of the cube: every column a filter or a chart groups by (all required by the contract, never NULL)
     f"""CREATE TABLE eval_cube AS
     WITH e AS (
         SELECT region, eval_year, budget_year, department, eval_type, grade, synthetic, score,
@@ -55,7 +64,7 @@ BUILD = (
     SELECT c.gid, e.eval_id, e.score, e.project_name,
            {amount_sql("e")} AS amount_wan, {amount_from_budget_sql("e")} AS amount_from_budget
     FROM evaluations e
-    JOIN eval_cube c USING (region, eval_year, budget_year, department, eval_type, grade, synthetic)""",
+    JOIN eval_cube c ON {_same_keys("e", "c")}""",
     """CREATE TABLE dim_cube AS
     SELECT x.gid, d.dimension, count(*) AS evaluations, sum(d.weight) AS weight_sum,
            sum(d.score / d.weight) AS rate_sum
@@ -122,7 +131,8 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
 def parquet_views(con: duckdb.DuckDBPyConnection, table_path, temporary: bool = False) -> None:
     """One view per contract table over the Parquet file `table_path(name)` names (paths chosen by the store).
 
-    Snapshots never change, but the contract grows: a column a snapshot's file lacks reads as NULL of its type,
+    Snapshots never change, but the contract grows: a column a snapshot's file lacks reads as its `missing` value
+    (NULL unless the contract says otherwise),
     and a table its manifest lacks (`table_path` gives None) reads as empty, so old pinned links keep working.
     """
     kind = "TEMP VIEW" if temporary else "VIEW"
@@ -131,7 +141,8 @@ def parquet_views(con: duckdb.DuckDBPyConnection, table_path, temporary: bool = 
         source = f"read_parquet({sql_string(str(path))})" if path is not None else None
         present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()} if source else set()
         cols = ", ".join(
-            c.name if c.name in present else f"CAST(NULL AS {sql_type(c)}) AS {c.name}" for c in table.columns
+            c.name if c.name in present else f"CAST({_literal(c.missing)} AS {sql_type(c)}) AS {c.name}"
+            for c in table.columns
         )
         body = f"SELECT {cols} FROM {source}" if source else f"SELECT {cols} WHERE FALSE"
         con.execute(f"CREATE {kind} {name} AS {body}")
@@ -172,6 +183,15 @@ def check_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
     built = con.execute("SELECT as_of FROM derived_info").fetchall()[0][0]
     if built != as_of:
         raise ValueError(f"derived tables were built for as-of {built}, not {as_of}")
+
+
+def _literal(value: object) -> str:
+    """SQL for a contract column's `missing` value (NULL, TRUE or FALSE: the only kinds the contract uses)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    raise TypeError(f"no SQL literal for {value!r}")
 
 
 def sql_string(value: str) -> str:

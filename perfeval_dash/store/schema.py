@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from perfeval_dash.domain.rules import grade_expr
+from perfeval_dash.domain.rules import ASSUMED_BUDGET_YEAR_LAG, grade_expr
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES, STATUSES
 
 SCHEMA_VERSION = 1
@@ -33,6 +33,9 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     example: str = ""
+    # what a snapshot written before this column existed holds in it (None: NULL); a required column added
+    # later needs a value here, so old snapshots still read and re-publish
+    missing: object = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,7 @@ _BUDGET_YEAR = Column(
     "budget_year",
     pl.Int32,
     "预算年度",
-    "被评价资金所属的预算年度（常为评价年度−1）",
-    required=True,
+    "被评价资金所属的预算年度（常为评价年度−1）；原文未注明时留空",
     min_value=2000,
     max_value=2100,
     example="2023",
@@ -102,6 +104,15 @@ EVALUATIONS = Table(
         _REGION,
         _EVAL_YEAR,
         _BUDGET_YEAR,
+        Column(
+            "budget_year_assumed",
+            pl.Boolean,
+            "预算年度为推定",
+            "true = 原文未注明预算年度，导入时按用户选择以评价年度−1 推定；预算年度为空时必须为 false",
+            required=True,
+            example="false",
+            missing=False,
+        ),
         Column(
             "eval_type",
             pl.String,
@@ -161,8 +172,7 @@ EVALUATIONS = Table(
             "score",
             pl.Float64,
             "评价得分",
-            "总分，0–100",
-            required=True,
+            "总分，0–100；只公布等级时留空（不按等级推算得分）",
             unit="分",
             min_value=0,
             max_value=100,
@@ -172,7 +182,7 @@ EVALUATIONS = Table(
             "grade",
             pl.String,
             "评价等级",
-            "原文公布的等级；未公布时按分数计算",
+            "原文公布的等级；未公布时按分数计算（得分和等级至少有一项）",
             required=True,
             allowed=GRADES,
             example=GRADES[0],
@@ -282,7 +292,7 @@ DEPT_BUDGETS = Table(
     "各部门年度项目预算总额：20%覆盖率的分母",
     (
         _REGION,
-        _BUDGET_YEAR,
+        replace(_BUDGET_YEAR, description="部门年度项目预算所属的预算年度", required=True),
         Column("department", pl.String, "主管部门", "预算主管部门", required=True, example="特克斯县民政局"),
         Column(
             "project_budget_wan",
@@ -315,6 +325,15 @@ BATCHES = Table(
             "报告标题",
             required=True,
             example="特克斯县2024年度重点项目绩效评价工作总结报告",
+        ),
+        Column(
+            "title_generated",
+            pl.Boolean,
+            "标题为导入时生成",
+            "true = 导入的评价没有对应批次，标题由导入程序生成；以后导入含报告标题的批次行会替换它",
+            required=True,
+            example="false",
+            missing=False,
         ),
         Column(
             "evaluated_total_wan",
@@ -414,14 +433,14 @@ def empty_table(name: str) -> pl.DataFrame:
 
 
 def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
-    """The frame cast to the contract's column order and dtypes (missing optional columns become null)."""
+    """The frame cast to the contract's column order and dtypes (a missing column becomes `Column.missing`)."""
     table = TABLES[name]
     cols = []
     for c in table.columns:
         if c.name in df.columns:
             cols.append(pl.col(c.name).cast(c.dtype, strict=True))
         else:
-            cols.append(pl.lit(None, dtype=c.dtype).alias(c.name))
+            cols.append(pl.lit(c.missing, dtype=c.dtype).alias(c.name))
     return df.select(cols)
 
 
@@ -539,8 +558,30 @@ def _check_references(tables: dict[str, pl.DataFrame], limit: int) -> list[Findi
 
 
 def _check_rules(tables: dict[str, pl.DataFrame], limit: int) -> list[Finding]:
-    """Rules that span columns: dimension score ≤ weight, published grade vs score band (warning)."""
+    """Rules that span columns: dimension score ≤ weight, assumed budget years, published grade vs score (warning)."""
     out: list[Finding] = []
+    assumed = (
+        tables["evaluations"]
+        .with_row_index("_row", offset=1)
+        .filter(
+            pl.col("budget_year_assumed")
+            & pl.col("budget_year").ne_missing(pl.col("eval_year") - ASSUMED_BUDGET_YEAR_LAG)  # NULL too
+        )
+    )
+    out += _first(
+        [
+            Finding(
+                "evaluations",
+                int(r["_row"]),
+                "budget_year_assumed",
+                r["budget_year"],
+                "预算年度为推定时，预算年度应为评价年度−1"
+                + ("（预算年度为空）" if r["budget_year"] is None else f"（评价年度 {r['eval_year']}）"),
+            )
+            for r in assumed.iter_rows(named=True)
+        ],
+        limit,
+    )
     dims = tables["dimension_scores"].with_row_index("_row", offset=1).filter(pl.col("score") > pl.col("weight"))
     out += _first(
         [

@@ -117,15 +117,48 @@ def _scope_options(store: Store, result: importer.ImportResult | None) -> list[s
     return [f"{r}:{y}" for r, y in sorted(pairs)]
 
 
-def _load(store: Store, upload, scopes: tuple, table: str | None) -> importer.ImportResult:
+def _load(
+    store: Store, upload, scopes: tuple, table: str | None, options: importer.ImportOptions
+) -> importer.ImportResult:
     """The import of this upload with these options, computed once per session (reruns reuse it)."""
-    key = (upload.file_id, scopes, table, store.current_id())
+    key = (upload.file_id, scopes, table, store.current_id(), options)
     cache = st.session_state.setdefault(_RESULT, {})
     if key not in cache:
         for old in [k for k in cache if k[0] != upload.file_id or k[3] != key[3]]:
             del cache[old]
-        cache[key] = importer.load_import(store, upload.getvalue(), upload.name, scopes=scopes, table=table)
+        cache[key] = importer.load_import(
+            store, upload.getvalue(), upload.name, scopes=scopes, table=table, options=options
+        )
     return cache[key]
+
+
+def _options() -> importer.ImportOptions:
+    """What the upload form says about rows that lack a region, an evaluation year or a budget year."""
+    c1, c2 = st.columns(2)
+    region = c1.text_input(
+        "默认地区",
+        key="admin_default_region",
+        help="文件中没有“地区”列或该列留空的行取此值（每处都列在“已转换的写法”中）；留空则不填",
+    )
+    year = c2.number_input(
+        "默认评价年度",
+        min_value=2000,
+        max_value=2100,
+        value=None,
+        step=1,
+        key="admin_default_year",
+        help="文件中没有“评价年度”列或该列留空的行取此值（每处都列在“已转换的写法”中）；留空则不填",
+    )
+    assume = st.checkbox(
+        "预算年度为空时按评价年度−1 推定",
+        value=False,
+        key="admin_assume_budget_year",
+        help="默认不推定：未注明预算年度的评价不计入覆盖率。勾选后，这些评价的预算年度记为评价年度−1，"
+        "并标记“预算年度为推定”（详情页注明）",
+    )
+    return importer.ImportOptions(
+        region=region.strip() or None, eval_year=None if year is None else int(year), assume_budget_year=assume
+    )
 
 
 def _import_section(store: Store) -> None:
@@ -141,6 +174,7 @@ def _import_section(store: Store) -> None:
         max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
         help=f"不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB；CSV 的表头可用中文列名或英文字段名",
     )
+    options = _options()
     if upload is None:
         return
     table = None
@@ -149,7 +183,7 @@ def _import_section(store: Store) -> None:
             "CSV 所属的表", ["自动判断", *[display_table(t) for t in TABLE_ORDER]], key="admin_csv_table"
         )
         table = None if choice == "自动判断" else choice
-    first = _load(store, upload, (), table)
+    first = _load(store, upload, (), table, options)
     mode = st.radio(
         "导入方式",
         ["合并更新", "整体替换"],
@@ -164,7 +198,7 @@ def _import_section(store: Store) -> None:
     if mode == "整体替换":
         chosen = st.multiselect("要整体替换的 地区:评价年度", _scope_options(store, first), key="admin_scopes")
         scopes = tuple((s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in chosen)
-    result = _load(store, upload, scopes, table) if scopes else first
+    result = _load(store, upload, scopes, table, options) if scopes else first
     as_of = st.date_input(
         "数据截至日期", value=dt.date.today(), key="admin_as_of", help="新快照的“数据截至”日期，用于判断整改是否逾期"
     )
@@ -229,7 +263,7 @@ def _report(result: importer.ImportResult) -> None:
             key="admin_findings",
         )
     if result.conversions:
-        with st.expander(f"已转换的写法（{len(result.conversions)} 处）"):
+        with st.expander(f"已转换的写法与取默认值的单元格（{len(result.conversions)} 处）"):
             st.dataframe(
                 pl.DataFrame(
                     [

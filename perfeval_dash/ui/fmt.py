@@ -40,6 +40,16 @@ def count(n: int | None, unit: str = "") -> str:
     return "—" if n is None else f"{n:,}{unit}"
 
 
+def scored(total: int, with_score: int) -> str:
+    """What a score figure counts when some evaluations published a grade only: '9 项中 3 项公布了得分'."""
+    return f"{total:,} 项中 {with_score:,} 项公布了得分"
+
+
+def unbudgeted(n: int, amount_wan: float | None) -> str:
+    """Evaluations left out of the coverage rule: '另有 2 项评价（金额 300.00万元）未注明预算年度，未计入覆盖率'."""
+    return f"另有 {n:,} 项评价（金额 {wan(amount_wan, UNKNOWN, max_decimals=2)}）未注明预算年度，未计入覆盖率"
+
+
 def date(d: dt.date | None) -> str:
     """A date as '2024年6月30日'; '—' for None."""
     return "—" if d is None else f"{d.year}年{d.month}月{d.day}日"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from perfeval_dash.domain.vocab import BELOW, GRADES, MET, NO_FOLLOW_UP, UNKNOWN
-from perfeval_dash.ui import fmt, signals
+from perfeval_dash.ui import fmt, labels, signals
 from perfeval_dash.ui.tiles import Tile
 
 
@@ -39,7 +39,7 @@ def evaluation_tiles(head: dict, amount: dict, prev: dict | None = None, prev_am
         amount_tile(amount, prev_amount),
         Tile(
             "平均得分",
-            fmt.score(head["avg_score"]) if scored else "未公布",
+            fmt.score(head["avg_score"]) if scored else labels.NO_SCORE,
             f"{n} 项中 {scored} 项公布了得分；平均只计公布得分的评价" if scored < n else "各项评价总分的算术平均",
             signal=None if scored else signals.UNKNOWN,
             delta=_delta(head["avg_score"], p.get("avg_score"), lambda d: f"{d:.2f}分") if prev else None,
@@ -85,8 +85,14 @@ def amount_tile(amount: dict, prev: dict | None = None) -> Tile:
     )
 
 
-def coverage_tiles(rows: pl.DataFrame, threshold: float) -> list:
-    """Department-years below, unknown and meeting the coverage rule; the gap counted over the known ones only."""
+def coverage_tiles(rows: pl.DataFrame, threshold: float, unbudgeted: dict | None = None, budget_years=()) -> list:
+    """Department-years below, unknown and meeting the coverage rule; the gap counted over the known ones only.
+
+    `unbudgeted` (queries.coverage.unbudgeted): evaluations without a budget year, left out of the rule and said so.
+    """
+    left_out = ""
+    if unbudgeted and unbudgeted["evaluations"] and not budget_years:
+        left_out = "；" + fmt.unbudgeted(unbudgeted["evaluations"], unbudgeted["amount_wan"])
     below = rows.filter(pl.col("status") == BELOW)
     unknown = rows.filter(pl.col("status") == UNKNOWN).height
     met = rows.filter(pl.col("status") == MET).height
@@ -97,13 +103,14 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float) -> list:
             "覆盖率未达标",
             fmt.count(below.height, "个") if known else UNKNOWN,
             f"部门·预算年度：评价金额低于年度项目预算总额的 {threshold:.0%}；共 {rows.height} 个部门·年度"
-            + (f"，其中 {unknown} 个覆盖率未知（不计入，故 0 个不等于全部达标）" if unknown else ""),
+            + (f"，其中 {unknown} 个覆盖率未知（不计入，故 0 个不等于全部达标）" if unknown else "")
+            + left_out,
             signal=signals.BAD if below.height else signals.UNKNOWN if unknown else signals.GOOD,
         ),
         Tile(
             "覆盖率未知",
             fmt.count(unknown, "个"),
-            "有评价但没有年度项目预算总额（或部分评价无金额）的部门·年度：不计为达标或未达标",
+            "有评价但没有年度项目预算总额（或部分评价无金额）的部门·年度：不计为达标或未达标" + left_out,
             signal=signals.UNKNOWN if unknown else None,
         ),
         Tile(
@@ -165,7 +172,9 @@ def score_tiles(head: dict) -> list:
             signal=signals.UNKNOWN if scored < n else None,
         ),
         Tile(
-            "平均得分", fmt.score(head["avg_score"]) if scored else "未公布", signal=None if scored else signals.UNKNOWN
+            "平均得分",
+            fmt.score(head["avg_score"]) if scored else labels.NO_SCORE,
+            signal=None if scored else signals.UNKNOWN,
         ),
         Tile(
             f"{GRADES[2]}、{GRADES[3]}等级",

@@ -83,6 +83,10 @@ def chinese(df: pl.DataFrame) -> pl.DataFrame:
 
 
 MISSING = UNKNOWN  # how a missing value reads in a table (st.dataframe placeholder): never None, never 0
+NO_SCORE = "未公布得分"  # an evaluation that published a grade only: no score, no rank (never derived from the grade)
+NO_BUDGET_YEAR = "未注明"  # a list that names only the evaluation year
+# columns whose missing value has its own words (the table shows them as text where the column has gaps)
+MISSING_WORDS = {"rank": NO_SCORE, "score": NO_SCORE, "budget_year": NO_BUDGET_YEAR}
 PERCENT = frozenset({"ratio", "rate", "execution_rate", "share_excellent", "share_lower"})
 WIDE = frozenset({"project_name", "description", "title", "recommendation", "recommendations", "responsible_unit"})
 
@@ -133,9 +137,11 @@ def excel_formats(df: pl.DataFrame) -> dict[str, str]:
 def text(value, column: str) -> str:
     """A value as plain text for print and PDF tables, formatted by its column's meaning (未知 when missing)."""
     if value is None:
-        return MISSING
+        return MISSING_WORDS.get(column, MISSING)
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, str):
+        return value
     kind = _kind(column, pl.Float64 if isinstance(value, float) else pl.Int64 if isinstance(value, int) else pl.String)
     if kind == "percent":
         return f"{value * 100:.1f}%"
@@ -146,3 +152,12 @@ def text(value, column: str) -> str:
     if kind == "score":
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+def with_missing_words(df: pl.DataFrame) -> pl.DataFrame:
+    """Columns with their own words for a gap (未公布得分, 未注明) as text where they have gaps; others unchanged.
+
+    Formatted by a plain loop on the calling thread (no Python callback inside a polars expression).
+    """
+    cols = [c for c in MISSING_WORDS if c in df.columns and df[c].null_count()]
+    return df.with_columns(pl.Series(c, [text(v, c) for v in df[c].to_list()], dtype=pl.String) for c in cols)

@@ -122,7 +122,7 @@ def table(
         ids = df["eval_id"].to_list()
         shown = df.with_columns(link=pl.Series([OPEN if e else None for e in ids], dtype=pl.String))
         on_select, mode = (lambda: _open_detail(widget_key, ids)), "single-cell"
-    shown = _ordered(shown, first)
+    shown = labels.with_missing_words(_ordered(shown, first))
     widget_key = f"{key}_{_generation()}"
     st.dataframe(
         labels.chinese(shown),
