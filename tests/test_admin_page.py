@@ -154,3 +154,29 @@ def test_upload_form_takes_a_default_region_and_year_and_the_budget_year_choice(
     assert not at.exception
     ev = store.open().read_table("evaluations").filter(pl.col("region") == notice.REGION)
     assert ev.height == 9 and ev["budget_year_assumed"].all() and ev["score"].null_count() == 9
+
+
+def test_the_as_of_date_keeps_the_current_one_and_warns_when_a_change_moves_overdue_counts(app, store, monkeypatch):
+    """数据截至日期 never silently becomes today; a new date that changes untouched problems' overdue count is said."""
+    import datetime as dt
+
+    monkeypatch.setenv(admin_page.EDITOR_ENV, "1")
+    at = app.run()
+    csv = "评价编号,地区,评价年度,预算年度,评价类型,项目名称,主管部门,评价得分\n"
+    csv += "t-2023-02,测试县,2023,2022,项目,教育局t-2023-02项目,教育局,86\n"
+    at.file_uploader[0].set_value(("评价结果.csv", csv.encode("utf-8-sig"), "text/csv"))
+    at.run()
+    assert not at.exception
+    assert at.date_input(key="admin_as_of").value == store.open().as_of == dt.date(2025, 6, 30)
+    assert not [w for w in at.warning if "逾期" in w.value]
+    at.date_input(key="admin_as_of").set_value(dt.date(2026, 1, 1)).run()  # p3's deadline 2025-12-31 passes
+    shift = [w.value for w in at.warning if "逾期" in w.value]
+    assert shift and "逾期 1 → 2 个" in shift[0]
+
+
+def test_snapshot_times_read_in_chinese_local_time(app, monkeypatch):
+    monkeypatch.delenv(admin_page.EDITOR_ENV, raising=False)
+    at = app.run()
+    snapshots = table_with(at, "快照", "创建时间")
+    assert snapshots["数据截至"].tolist() == ["2025年6月30日"]
+    assert all("年" in t and "T" not in t for t in snapshots["创建时间"])

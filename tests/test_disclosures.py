@@ -178,7 +178,7 @@ def test_the_notice_imports_as_csv_with_a_default_region_and_year(grade_header):
     defaults = [c for c in result.conversions if c.column in ("地区", "评价年度")]
     assert len(defaults) == 18 and {c.written for c in defaults} == {"（无此列）"}
     assert {(c.column, c.written, c.value) for c in result.conversions if c.row == 2} >= {
-        ("评价金额", "3,200.00", 3200.0),
+        ("评价金额（万元）", "3,200.00", 3200.0),
         ("评价等级", "良好", "良"),
         ("评价年度", "（无此列）", "2022（默认评价年度）"),
     }

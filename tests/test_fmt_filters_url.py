@@ -151,3 +151,10 @@ def test_no_python_callbacks_inside_polars_expressions():
         and "no-callback-check" not in line
     ]
     assert offenders == []
+
+
+def test_local_time_is_chinese_and_in_the_configured_zone(monkeypatch):
+    assert fmt.local_time("2026-11-22T13:33:17.123+00:00") == "2026年11月22日 21:33"  # Asia/Shanghai by default
+    monkeypatch.setenv("PERFEVAL_TIMEZONE", "UTC")
+    assert fmt.local_time("2026-11-22T13:33:17+00:00") == "2026年11月22日 13:33"
+    assert fmt.local_time(None) == "—"

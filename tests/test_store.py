@@ -35,7 +35,7 @@ def test_refused_snapshot_names_table_row_column(store):
     with pytest.raises(ValidationError) as e:
         store.publish(tables, as_of=AS_OF, made_from=["bad"])
     msg = str(e.value)
-    assert "evaluations" in msg and "第 3 行" in msg and "score" in msg and "101" in msg
+    assert "表「评价结果」" in msg and "第 3 行" in msg and "列「评价得分」" in msg and "101" in msg  # in Chinese only
     assert _dir_state(store.root) == before
 
 

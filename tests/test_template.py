@@ -45,8 +45,10 @@ def test_guide_explains_every_column(book):
     assert "不能都为空" in explained[("评价结果", "评价等级")][7]  # … but not both score and grade
     assert explained[("评价结果", "地区")][4] == "必填" and "--region" in explained[("评价结果", "地区")][7]
     assert explained[("评价结果", "评价编号")][4] == "选填"  # generated when empty
-    assert explained[("评价结果", "预算金额")][3] == "万元"
-    assert "亿元" in explained[("评价结果", "预算金额")][5]
+    assert explained[("评价结果", "预算金额（万元）")][3] == "万元"  # the header carries its unit
+    assert "亿元" in explained[("评价结果", "预算金额（万元）")][5]
+    assert explained[("评价结果", "等级为原文公布")][6] == "是", "examples use the drop-down words, not true"
+    assert not any(r[6] in ("true", "false") for r in explained.values())
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import duckdb
 import polars as pl
 
+from perfeval_dash.domain.rules import open_sql, overdue_sql
 from perfeval_dash.ingest.changes import ROW, Scope, TableChanges, diff_tables, merge, strip_rows
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.ingest.reader import FileRefused, RawFile, RawSheet, cell_finding, read_file
@@ -284,7 +286,7 @@ def _contract_findings(out: ImportResult, sheets: dict[str, str]) -> None:
         if f.message == "必填，不能为空" and (sheet, excel_row) in seen_rows:
             continue  # the cell could not be read; already reported
         message = f.message
-        if f.table == "problems" and "batches" in message:  # evaluations get a generated batch; problems do not
+        if f.table == "problems" and "评价批次" in message:  # evaluations get a generated batch; problems do not
             message += "：该地区、评价年度既没有评价也没有评价批次"
         out.findings.append(cell_finding(out.file, sheet, excel_row, header, f.value, message, f.severity))
 
@@ -338,3 +340,12 @@ def publish_import(store: Store, result: ImportResult, as_of: dt.date, note: str
         made_from=[*made_from, result.file],
         note=note or f"导入 {result.file}（{mode}，基于快照 {result.base_id or '无'}）",
     )
+
+
+def overdue_not_imported(result: ImportResult, as_of: dt.date) -> int:
+    """How many problems of the merged data that this file does not touch are overdue at `as_of` (rules.overdue_sql)."""
+    rows = result.merged["problems"].filter(pl.col(ROW).is_null()).select("status", "due_date")
+    con = duckdb.connect()
+    con.register("kept", rows.to_arrow())
+    sql = f"SELECT count(*) FILTER (WHERE {overdue_sql(open_sql())}) FROM kept"
+    return int(con.execute(sql, {"as_of": as_of}).fetchall()[0][0])

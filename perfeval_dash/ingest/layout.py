@@ -99,7 +99,9 @@ class Field:
 
     @property
     def header(self) -> str:
-        return self.column.header
+        """The column's name as the template writes it: amounts carry their unit, e.g. 预算金额（万元）."""
+        unit = self.column.unit
+        return f"{self.column.header}（{unit}）" if unit == "万元" else self.column.header
 
     @property
     def name(self) -> str:

@@ -78,6 +78,13 @@ def _cell_value(kind: str, value: object) -> object:
     return value
 
 
+def _example(f: Field) -> str:
+    """A column's example as the sheet takes it (是/否 for yes/no columns, like their drop-down)."""
+    if f.kind == "bool" and f.column.example in ("true", "false"):
+        return "是" if f.column.example == "true" else "否"
+    return f.column.example
+
+
 class _Writer:
     def __init__(self, buf: io.BytesIO):
         self.wb = xlsxwriter.Workbook(
@@ -116,7 +123,7 @@ class _Writer:
                     f.unit or "",
                     "必填" if f.required else "选填",
                     allowed,
-                    f.column.example,
+                    _example(f),
                     f.default,
                 )
                 for j, v in enumerate(row):

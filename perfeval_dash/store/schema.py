@@ -62,9 +62,7 @@ class Table:
         return {c.name: c.dtype for c in self.columns}
 
 
-_SYN = Column(
-    "synthetic", pl.Boolean, "模拟数据", "true = 演示用模拟数据；false = 真实记录", required=True, example="false"
-)
+_SYN = Column("synthetic", pl.Boolean, "模拟数据", "是 = 演示用模拟数据；否 = 真实记录", required=True, example="false")
 _REGION = Column("region", pl.String, "地区", "开展评价的地区（本级政府）", required=True, example="特克斯县")
 _EVAL_YEAR = Column(
     "eval_year",
@@ -108,7 +106,7 @@ EVALUATIONS = Table(
             "budget_year_assumed",
             pl.Boolean,
             "预算年度为推定",
-            "true = 原文未注明预算年度，导入时按用户选择以评价年度−1 推定；预算年度为空时必须为 false",
+            "是 = 原文未注明预算年度，导入时按用户选择以评价年度−1 推定；预算年度为空时必须为否",
             required=True,
             example="false",
             missing=False,
@@ -191,7 +189,7 @@ EVALUATIONS = Table(
             "grade_published",
             pl.Boolean,
             "等级为原文公布",
-            "true = 等级取自原文；false = 按分数段计算",
+            "是 = 等级取自原文；否 = 按分数段计算",
             required=True,
             example="true",
         ),
@@ -330,7 +328,7 @@ BATCHES = Table(
             "title_generated",
             pl.Boolean,
             "标题为导入时生成",
-            "true = 导入的评价没有对应批次，标题由导入程序生成；以后导入含报告标题的批次行会替换它",
+            "是 = 导入的评价没有对应批次，标题由导入程序生成；以后导入含报告标题的批次行会替换它",
             required=True,
             example="false",
             missing=False,
@@ -389,12 +387,18 @@ class Finding:
         if self.file is not None:
             where = [self.file] + ([f"工作表「{self.sheet}」"] if self.sheet else [])
         else:
-            where = [f"表 {self.table}（{TABLES[self.table].header}）" if self.table in TABLES else f"表 {self.table}"]
+            where = [f"表「{TABLES[self.table].header if self.table in TABLES else self.table}」"]
         if self.row is not None:
             where.append(f"第 {self.row} 行")
         if self.column:
-            where.append(f"列「{self.column}」" if self.file is not None else f"列 {self.column}")
+            where.append(f"列「{self.column if self.file is not None else self._column_header()}」")
         return where
+
+    def _column_header(self) -> str:
+        """The contract column(s) named in Chinese ('地区、评价年度' for a key of two)."""
+        table = TABLES.get(self.table)
+        names = {c.name: c.header for c in table.columns} if table else {}
+        return "、".join(names.get(c, c) for c in str(self.column).split("、"))
 
     def __str__(self) -> str:
         value = "" if self.value is None or self.value == "" else f"，值「{self.value}」"
@@ -548,7 +552,7 @@ def _check_references(tables: dict[str, pl.DataFrame], limit: int) -> list[Findi
                         int(r["_row"]),
                         "、".join(local),
                         " / ".join(str(r[c]) for c in local),
-                        f"在表 {other}（{TABLES[other].header}）中找不到对应记录",
+                        f"在表「{TABLES[other].header}」中找不到对应记录",
                     )
                     for r in orphans.iter_rows(named=True)
                 ],

@@ -199,12 +199,19 @@ def _import_section(store: Store) -> None:
         chosen = st.multiselect("要整体替换的 地区:评价年度", _scope_options(store, first), key="admin_scopes")
         scopes = tuple((s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in chosen)
     result = _load(store, upload, scopes, table, options) if scopes else first
+    current_as_of = store.open(result.base_id).as_of if result.base_id else None
     as_of = st.date_input(
-        "数据截至日期", value=dt.date.today(), key="admin_as_of", help="新快照的“数据截至”日期，用于判断整改是否逾期"
+        "数据截至日期",
+        value=current_as_of or dt.date.today(),
+        key="admin_as_of",
+        help="新快照的“数据截至”日期，用于判断整改是否逾期；默认沿用当前快照的日期，不会自动改为今天",
     )
+    if current_as_of:
+        st.caption(f"当前快照的数据截至日期：{fmt.date(current_as_of)}。")
     _report(result)
     if result.refused:
         return
+    _as_of_shift(result, current_as_of, as_of)
     _preview(result)
     c1, c2, _ = st.columns([1, 1, 4])
     publish = c1.button(
@@ -233,6 +240,19 @@ def _import_section(store: Store) -> None:
             "本页与其他页面已切换到新快照。"
         )
         st.rerun()
+
+
+def _as_of_shift(result: importer.ImportResult, old: dt.date | None, new: dt.date) -> None:
+    """Warn when a new as-of date changes how many of the problems this file does not touch are overdue."""
+    if old is None or new == old or result.merged is None:
+        return
+    before, after = importer.overdue_not_imported(result, old), importer.overdue_not_imported(result, new)
+    if before != after:
+        st.warning(
+            f"数据截至日期由 {fmt.date(old)} 改为 {fmt.date(new)}：本文件未涉及的问题中，"
+            f"逾期 {before:,} → {after:,} 个。请确认新的截至日期无误。",
+            icon=":material/event:",
+        )
 
 
 def _reset_upload() -> None:
@@ -320,8 +340,8 @@ def _snapshots_section(store: Store) -> None:
         {
             "快照": s.id,
             "当前": "✓" if s.id == current else "",
-            "数据截至": s.manifest["as_of"],
-            "创建时间": s.created_at,
+            "数据截至": fmt.date(s.as_of),
+            "创建时间": fmt.local_time(s.created_at),
             "来源文件": "；".join(s.made_from),
             **{display_table(t): s.row_count(t) for t in TABLE_ORDER},
             "含模拟数据": "是" if s.has_synthetic else "否",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
+from perfeval_dash import settings
 from perfeval_dash.domain.vocab import UNKNOWN
 
 
@@ -48,6 +50,15 @@ def scored(total: int, with_score: int) -> str:
 def unbudgeted(n: int, amount_wan: float | None) -> str:
     """Evaluations left out of the coverage rule: '另有 2 项评价（金额 300.00万元）未注明预算年度，未计入覆盖率'."""
     return f"另有 {n:,} 项评价（金额 {wan(amount_wan, UNKNOWN, max_decimals=2)}）未注明预算年度，未计入覆盖率"
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO time (UTC, as the store records it) in the `timezone` setting: '2026年11月22日 21:33'; '—' for None."""
+    if not iso:
+        return "—"
+    t = dt.datetime.fromisoformat(iso)
+    t = (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(ZoneInfo(settings.TIMEZONE.value))
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
 def date(d: dt.date | None) -> str:
