@@ -39,7 +39,7 @@ def publish_bundled(store: Store) -> Snapshot:
         made_from=[
             "西工区2023年重大政策和重点项目执行效果说明",
             "特克斯县2024年度重点项目绩效评价工作总结报告",
-            f"演示数据生成器 seed={DEMO_SEED}（模拟数据）",
+            f"演示数据生成器（随机种子 {DEMO_SEED}，模拟数据）",
         ],
         note="内置默认快照：两份公开报告的真实记录 + 模拟演示数据",
     )

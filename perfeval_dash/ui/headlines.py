@@ -106,6 +106,7 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float, unbudgeted: dict | None
             + (f"，其中 {unknown} 个覆盖率未知（不计入，故 0 个不等于全部达标）" if unknown else "")
             + left_out,
             signal=signals.BAD if below.height else signals.UNKNOWN if unknown else signals.GOOD,
+            note=f"另有 {unknown} 个未知" if unknown and known else None,
         ),
         Tile(
             "覆盖率未知",
@@ -125,6 +126,7 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float, unbudgeted: dict | None
             "未达标部门达到门槛还需纳入评价的金额"
             + (f"；另有 {unknown} 个部门·年度覆盖率未知，未计入" if unknown else ""),
             signal=signals.BAD if below.height else signals.UNKNOWN if unknown else signals.GOOD,
+            note=f"不含 {unknown} 个未知" if unknown and known else None,
         ),
     ]
 
@@ -135,6 +137,11 @@ def problem_tiles(tot: dict, as_of_text: str) -> list:
     untracked = tot["problems"] - tracked
     none = tracked == 0
     note = f"；{untracked} 个问题无整改记录（报告只列问题），不计入" if untracked else ""
+    short = (
+        f"{tot['problems']} 个问题均无记录"
+        if none and tot["problems"]
+        else (f"不含 {untracked} 个无记录" if untracked else None)
+    )
     return [
         Tile("问题总数", fmt.count(tot["problems"], "个"), f"其中整批共性问题 {tot['batch_level']} 个"),
         Tile(
@@ -142,12 +149,14 @@ def problem_tiles(tot: dict, as_of_text: str) -> list:
             NO_FOLLOW_UP if none else fmt.count(tot["open"], "个"),
             f"有整改记录的 {tracked} 个问题中未整改、整改中的" + note,
             signal=signals.UNKNOWN if none else (signals.WARN if tot["open"] else signals.GOOD),
+            note=short,
         ),
         Tile(
             "逾期问题",
             NO_FOLLOW_UP if none else fmt.count(tot["overdue"], "个"),
             f"未完成且整改期限早于数据截至日 {as_of_text}" + note,
             signal=signals.overdue(tot["overdue"], tracked),
+            note=short,
         ),
         Tile(
             "整改完成率",

@@ -110,17 +110,31 @@ _COLUMN_FORMATS = {"year": "%d", "percent": "percent", "amount": "localized", "s
 EXCEL_FORMATS = {"year": "0", "percent": "0.0%", "amount": "#,##0.00##", "score": "0.00##", "count": "#,##0"}
 
 
+def width(column: str, dtype: pl.DataType) -> int:
+    """A column's width in px: long text wide, names medium, numbers and the 查看 link narrow."""
+    if column == "link":
+        return 64
+    if column in WIDE:
+        return 260
+    if dtype == pl.String:
+        return 150
+    return 96
+
+
 def column_config(df: pl.DataFrame, overrides: dict | None = None) -> dict:
-    """st.dataframe column settings keyed by Chinese label: number formats by meaning, widths for long text."""
+    """st.dataframe column settings keyed by Chinese label: number formats by meaning, fixed widths.
+
+    Fixed widths keep a table's key columns (first) in view at 1440 px, whatever the data.
+    """
     config = {}
     for c, dtype in df.schema.items():
-        kind = _kind(c, dtype)
+        kind, w = _kind(c, dtype), width(c, dtype)
         if kind and dtype.is_numeric():
-            config[label(c)] = st.column_config.NumberColumn(label(c), format=_COLUMN_FORMATS[kind])
-        elif c in WIDE:
-            config[label(c)] = st.column_config.TextColumn(label(c), width="large")
+            config[label(c)] = st.column_config.NumberColumn(label(c), format=_COLUMN_FORMATS[kind], width=w)
         elif c == "link":
-            config[label(c)] = st.column_config.TextColumn(label(c), width="small", help="点击打开该评价的详情页")
+            config[label(c)] = st.column_config.TextColumn(label(c), width=w, help="点击打开该评价的详情页")
+        else:
+            config[label(c)] = st.column_config.Column(label(c), width=w)
     return config | dict(overrides or {})
 
 

@@ -15,3 +15,4 @@ class Tile:
     signal: str | None = None
     delta: str | None = None
     delta_color: str = "normal"  # "inverse" where a rise is bad (overdue problems …), "off" for neutral
+    note: str | None = None  # a short grey line under the value, e.g. what it leaves out ("另有 7 个未知")

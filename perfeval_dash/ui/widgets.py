@@ -42,8 +42,9 @@ def tiles(items: Sequence[Tile]) -> None:
             st.metric(
                 t.label,
                 signals.colored(t.signal, t.value),
-                delta=t.delta,
-                delta_color=t.delta_color,
+                delta=t.delta or t.note,
+                delta_color=t.delta_color if t.delta else "off",
+                delta_arrow="auto" if t.delta else "off",
                 delta_description="同比" if t.delta else None,
                 help=t.help,
                 border=True,
