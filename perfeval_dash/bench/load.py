@@ -200,6 +200,7 @@ class StepResult:
     index: int
     label: str
     seconds: float | None
+    server_seconds: float | None = None  # until the script_finished message arrived (before the browser drew)
     kind: str = ""
     page: str = ""
     error: str | None = None
@@ -217,6 +218,7 @@ class RunTracker:
         self._msg = ForwardMsg
         self._done = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
         self.finished = 0
+        self.finished_at = 0.0  # perf_counter() when the last run finished
         self.compile_errors = 0
         self.event = asyncio.Event()
         page.on("websocket", self._websocket)
@@ -235,8 +237,10 @@ class RunTracker:
             if msg.script_finished == self._msg.FINISHED_WITH_COMPILE_ERROR:
                 self.compile_errors += 1
                 self.finished += 1
+                self.finished_at = time.perf_counter()
             elif msg.script_finished in self._done:
                 self.finished += 1
+                self.finished_at = time.perf_counter()
             self.event.set()
 
     async def wait_past(self, count: int, deadline: float) -> None:
@@ -322,6 +326,7 @@ async def run_session(browser, index: int, plan: list[Step], base: str, timeout:
                 else:
                     await asyncio.wait_for(_act(page, step, base, shown), timeout)
                 await tracker.wait_past(before, deadline)
+                result.server_seconds = tracker.finished_at - t0
                 await page.wait_for_function(DRAWN_JS, polling=100,
                                              timeout=max(1.0, deadline - time.monotonic()) * 1000)
                 result.seconds = time.perf_counter() - t0
@@ -397,23 +402,92 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def machine_busy_s() -> float:
+    """CPU-seconds all cores spent busy since boot (/proc/stat)."""
+    vals = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(vals) - vals[3] - vals[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_table() -> dict[int, tuple[int, float, float]]:
+    """pid -> (parent pid, CPU seconds, RSS MB) of every process."""
+    clk, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            f = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+            out[int(d)] = (int(f[1]), (int(f[11]) + int(f[12])) / clk, int(f[21]) * page / 2**20)
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
+
+
 class RssSampler(threading.Thread):
-    """Peak RSS of each process, sampled every 0.5 s."""
+    """Every 0.5 s: RSS of each server process (peak), and CPU of this process's other descendants.
+
+    Descendants are sorted into the browser side (Playwright's driver, Chromium) and the publishes (the
+    `demo` CLI); with the machine's busy time from /proc/stat this tells what else ran during the run.
+    """
 
     def __init__(self, pids: list[int], stop: threading.Event):
         super().__init__(daemon=True)
         self.pids, self.stop_event = pids, stop
         self.peak = {p: 0.0 for p in pids}
         self.samples = 0
+        self.cpu: dict[int, float] = {}  # descendant pid -> last CPU seconds seen
+        self.base: dict[int, float] = {}  # CPU seconds at the first sample (processes that existed then)
+        self.kind: dict[int, str] = {}
+        self.client_rss_peak = 0.0
+        self.busy0 = self.busy1 = 0.0
+
+    def _kind(self, pid: int) -> str:
+        if pid not in self.kind:
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                cmd = b""
+            self.kind[pid] = "publish" if b"perfeval_dash" in cmd and b"demo" in cmd else "client"
+        return self.kind[pid]
+
+    def _sample(self, first: bool) -> None:
+        for p in self.pids:
+            r = rss_mb(p)
+            if r is not None:
+                self.peak[p] = max(self.peak[p], r)
+        table = _proc_table()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        todo, client_rss = list(children.get(os.getpid(), [])), 0.0
+        while todo:
+            pid = todo.pop()
+            todo += children.get(pid, [])
+            if pid in self.pids:
+                continue
+            cpu = table[pid][1]
+            if first:
+                self.base[pid] = cpu
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu)
+            if self._kind(pid) == "client":
+                client_rss += table[pid][2]
+        self.client_rss_peak = max(self.client_rss_peak, client_rss)
+        self.samples += 1
 
     def run(self) -> None:
+        self.busy0 = self.busy1 = machine_busy_s()
+        first = True
         while not self.stop_event.is_set():
-            for p in self.pids:
-                r = rss_mb(p)
-                if r is not None:
-                    self.peak[p] = max(self.peak[p], r)
-            self.samples += 1
+            self._sample(first)
+            self.busy1 = machine_busy_s()
+            first = False
             self.stop_event.wait(0.5)
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        out = {"client": 0.0, "publish": 0.0}
+        for pid, cpu in self.cpu.items():
+            out[self.kind.get(pid, "client")] += cpu - self.base.get(pid, 0.0)
+        return out
 
 
 class Publisher(threading.Thread):
@@ -461,6 +535,8 @@ class LoadResult:
     health: dict[str, dict] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)
+    cpu_split: dict[str, float] = field(default_factory=dict)
+    browser_peak_rss_mb: float = 0.0
     publishes: list[dict] = field(default_factory=list)
     publish_errors: list[str] = field(default_factory=list)
     server_tracebacks: list[str] = field(default_factory=list)
@@ -592,14 +668,16 @@ def run(sessions: int = 20, steps: int = 30, evaluations: int = 20_000, publishe
     targets = [cluster.url] + (cluster.app_urls if processes > 1 else [])
     pollers = [HealthPoller(u, stop) for u in targets]
     sampler = RssSampler(cluster.pids, stop)
-    publisher = Publisher(root, evaluations, publishes, total, lambda: done["steps"], stop)
-    cpu0 = {p: cpu_seconds(p) or 0.0 for p in cluster.pids}
+    sessions_done = threading.Event()
+    publisher = Publisher(root, evaluations, publishes, total, lambda: done["steps"], sessions_done)
+    cpu0: dict[int, float] = {}
     result.loadavg_before = _loadavg()
     last_print = [time.monotonic()]
 
     def on_step(r: StepResult | None) -> None:
         if r is None:
             done["started"] = time.perf_counter()
+            cpu0.update({p: cpu_seconds(p) or 0.0 for p in cluster.pids})
             for t in (*pollers, sampler, publisher):
                 t.start()
             log(f"warm-up done; {sessions} sessions × {steps} steps, {publishes} publishes")
@@ -614,16 +692,25 @@ def run(sessions: int = 20, steps: int = 30, evaluations: int = 20_000, publishe
     try:
         per_session = asyncio.run(_drive(cluster, plans, step_timeout, on_step))
     finally:
+        sessions_done.set()
+        if publisher.is_alive():
+            publisher.join()  # a publish under way finishes (watched); none starts after the sessions ended
         stop.set()
         for t in (*pollers, sampler):
             if t.is_alive():
                 t.join(timeout=10)
-        if publisher.is_alive():
-            publisher.join()  # a publish under way finishes; none starts after the sessions ended
         result.wall_s = time.perf_counter() - (done["started"] or time.perf_counter())
-        result.cpu_s = {f"app-{i + 1}": round((cpu_seconds(p) or 0.0) - cpu0[p], 1)
+        result.cpu_s = {f"app-{i + 1}": round((cpu_seconds(p) or 0.0) - cpu0.get(p, 0.0), 1)
                         for i, p in enumerate(cluster.pids)}
         cluster.stop()
+    by_kind = sampler.cpu_by_kind()
+    machine = sampler.busy1 - sampler.busy0
+    result.cpu_split = {"servers": round(sum(result.cpu_s.values()), 1), "browser": round(by_kind["client"], 1),
+                        "publishes": round(by_kind["publish"], 1),
+                        "other processes": round(max(0.0, machine - sum(result.cpu_s.values())
+                                                     - by_kind["client"] - by_kind["publish"]), 1),
+                        "machine busy": round(machine, 1), "available": round(result.wall_s * (os.cpu_count() or 1), 1)}
+    result.browser_peak_rss_mb = round(sampler.client_rss_peak, 1)
     result.loadavg_after = _loadavg()
     result.steps = [r for rs in per_session for r in rs]
     result.sessions_finished = sum(1 for rs, plan in zip(per_session, plans)
@@ -644,6 +731,7 @@ def _s(x: float | None) -> str:
 def table(r: LoadResult) -> str:
     """The result as a Markdown table (printed as is and pasted into docs/reliability.md)."""
     times = r.times
+    server = [s.server_seconds for s in r.steps if s.server_seconds is not None and s.seconds is not None]
     publish_s = ", ".join(f"{p['seconds']:.1f}" for p in r.publishes)
     setup = (f"{r.processes} process" + ("es behind nginx (sticky)" if r.processes > 1 else " (no proxy)"))
     rows = [
@@ -655,8 +743,13 @@ def table(r: LoadResult) -> str:
         ("stuck", str(len(r.stuck))),
         ("health failures", " · ".join(f"{u.split('//')[1]} {h['failures']}/{h['polls']}" for u, h in r.health.items())),
         ("page time p50 / p95 / max (s)", f"{_s(pct(times, 0.5))} / {_s(pct(times, 0.95))} / {_s(max(times, default=None))}"),
+        ("server part p50 / p95 / max (s)", f"{_s(pct(server, 0.5))} / {_s(pct(server, 0.95))} / {_s(max(server, default=None))}"),
         ("peak RSS per server process (MB)", " · ".join(f"{k} {v:,.0f}" for k, v in r.peak_rss_mb.items())),
         ("server CPU during the run (s)", " · ".join(f"{k} {v:,.0f}" for k, v in r.cpu_s.items())),
+        ("CPU-seconds: servers · browser · publishes · other processes (of available)",
+         " · ".join(f"{r.cpu_split.get(k, 0):,.0f}" for k in ("servers", "browser", "publishes", "other processes"))
+         + f" (of {r.cpu_split.get('available', 0):,.0f})"),
+        ("browser peak RSS, all contexts (MB)", f"{r.browser_peak_rss_mb:,.0f}"),
         ("publishes done", f"{len(r.publishes)} of {r.publishes_wanted}"
                            + (f" (each {publish_s} s)" if r.publishes else "")
                            + (f"; {len(r.publish_errors)} failed" if r.publish_errors else "")),
@@ -666,14 +759,16 @@ def table(r: LoadResult) -> str:
         ("load average before / after", f"{r.loadavg_before} / {r.loadavg_after}"),
     ]
     out = ["| load test | result |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]
-    by_kind: dict[str, list[float]] = {}
+    by_kind: dict[str, list[tuple[float, float]]] = {}
     for s in r.steps:
         if s.seconds is not None:
-            by_kind.setdefault(f"{s.kind} {s.page}", []).append(s.seconds)
-    out += ["", "| step | n | p50 (s) | p95 (s) | max (s) |", "| --- | ---: | ---: | ---: | ---: |"]
+            by_kind.setdefault(f"{s.kind} {s.page}", []).append((s.seconds, s.server_seconds or 0.0))
+    out += ["", "| step | n | page p50 (s) | page p95 (s) | page max (s) | server p50 (s) | server p95 (s) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name in sorted(by_kind):
-        xs = by_kind[name]
-        out.append(f"| {name} | {len(xs)} | {_s(pct(xs, 0.5))} | {_s(pct(xs, 0.95))} | {_s(max(xs))} |")
+        xs, ss = [x for x, _ in by_kind[name]], [y for _, y in by_kind[name]]
+        out.append(f"| {name} | {len(xs)} | {_s(pct(xs, 0.5))} | {_s(pct(xs, 0.95))} | {_s(max(xs))} "
+                   f"| {_s(pct(ss, 0.5))} | {_s(pct(ss, 0.95))} |")
     problems = [f"- session {s.session} step {s.index} `{s.label}`: {s.error}" for s in r.errors[:5]]
     problems += [f"- STUCK session {s.session} step {s.index} `{s.label}`: {s.error}" for s in r.stuck[:5]]
     problems += [f"- health: {m}" for h in r.health.values() for m in h["messages"][:3]]
