@@ -58,7 +58,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 DATA_SEED = 7  # the scale snapshots' seed; publishes use it too (same names and ids, later as-of dates)
 FILTER_KEYS = ("region", "year", "dept", "type", "grade")
 SNAP_RE = r"· 快照 ([0-9A-Za-z_-]+)"
-START_GAP = 1.0  # seconds between session starts: 20 fresh tabs loading the frontend at once saturate 2 cores
+START_GAP = 2.0  # seconds between session starts: 20 fresh tabs loading the frontend at once saturate 2 cores
 
 # One round trip after a step: what the page shows that decides pass or fail.
 INSPECT_JS = """(snapRe) => {
@@ -80,6 +80,15 @@ INSPECT_JS = """(snapRe) => {
     path: location.pathname,
   };
 }"""
+STATE_JS = """() => ({
+  h1: (document.querySelector('h1') || {}).innerText || null,
+  status: (() => { const w = document.querySelector('[data-testid="stStatusWidget"]');
+                   return w ? (w.innerText.trim() || w.innerHTML.slice(0, 200)) : null; })(),
+  stale: document.querySelectorAll('[data-stale="true"]').length,
+  skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+  elements: document.querySelectorAll('[data-testid="stElementContainer"]').length,
+  path: location.pathname + location.search,
+})"""
 DRAWN_JS = """() => !!document.querySelector('h1')
   && !document.querySelector('[data-testid="stStatusWidget"]')
   && !document.querySelector('[data-stale="true"]')"""
@@ -225,6 +234,7 @@ class RunTracker:
         self._msg = ForwardMsg
         self._done = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
         self.finished = 0
+        self.started = 0
         self.finished_at = 0.0  # perf_counter() when the last run finished
         self.sent_at: float | None = None  # when the browser sent its first message after arm()
         self.compile_errors = 0
@@ -244,12 +254,14 @@ class RunTracker:
             self.sent_at = time.perf_counter()
 
     def _frame(self, payload) -> None:
-        if not isinstance(payload, (bytes, bytearray)) or len(payload) > 200:  # script_finished is ~44 bytes
+        if not isinstance(payload, (bytes, bytearray)) or len(payload) > 4096:  # script_finished ~44 B, new_session <1 KB
             return
         try:
             msg = self._msg.FromString(bytes(payload))
         except Exception:  # noqa: BLE001  not a ForwardMsg we need
             return
+        if msg.WhichOneof("type") == "new_session":  # sent at the start of every script run
+            self.started += 1
         if msg.WhichOneof("type") == "script_finished":
             if msg.script_finished == self._msg.FINISHED_WITH_COMPILE_ERROR:
                 self.compile_errors += 1
@@ -320,6 +332,14 @@ def _check(seen: dict, step: Step) -> str | None:
     return None
 
 
+async def _state(page) -> str:
+    """What the page shows when a step is stuck: h1, status widget, stale elements, skeletons."""
+    try:
+        return json.dumps(await asyncio.wait_for(page.evaluate(STATE_JS), 10), ensure_ascii=False)
+    except Exception as exc:  # noqa: BLE001
+        return f"unknown ({type(exc).__name__})"
+
+
 async def run_session(browser, index: int, plan: list[Step], base: str, timeout: float, start_delay: float,
                       on_step) -> list[StepResult]:
     """One browser context through its plan; stops at the first stuck step."""
@@ -334,9 +354,10 @@ async def run_session(browser, index: int, plan: list[Step], base: str, timeout:
         for i, step in enumerate(plan):
             deadline = time.monotonic() + timeout
             result = StepResult(index, i, step.label(), None, kind=step.kind, page=step.page or "overview")
+            before, started = tracker.finished, tracker.started
             try:
                 option = await asyncio.wait_for(_filter(page, step), timeout) if step.kind == "filter" else None
-                before = tracker.finished
+                before, started = tracker.finished, tracker.started
                 tracker.arm()
                 t0 = time.perf_counter()
                 if option is not None:
@@ -365,6 +386,9 @@ async def run_session(browser, index: int, plan: list[Step], base: str, timeout:
                     result.error = f"stuck: {str(exc).splitlines()[0][:300]}"
                 else:
                     result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            if result.stuck:
+                result.error += (f"; runs started {tracker.started - started}, finished {tracker.finished - before}; "
+                                 f"page state {await _state(page)}")
             results.append(result)
             on_step(result)
             if result.stuck:
@@ -825,6 +849,10 @@ def table(r: LoadResult) -> str:
 
 def main_args(args) -> int:
     """The `load` subcommand."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # servers and browser are stopped on the way out
     try:
         result = run(sessions=args.sessions, steps=args.steps, evaluations=args.evaluations,
                      publishes=args.publishes, processes=args.processes, seed=args.seed, port=args.port,
