@@ -293,7 +293,7 @@ async def _act(page, step: Step, base: str, shown_snapshot: str | None) -> None:
     elif step.kind == "nav":
         link = page.locator('[data-testid="stSidebarNav"] a').filter(
             has=page.get_by_text(step.title, exact=True))
-        await link.first.click()
+        await link.first.click(force=True)  # no wait for two stable animation frames: a busy renderer has few
     else:
         raise ValueError(step.kind)
 
@@ -305,7 +305,7 @@ async def _filter(page, step: Step):
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
         has=page.locator('[data-testid="stWidgetLabel"]', has_text=url_state.KEYS[step.key]))
     field_ = box.first.locator("input")
-    await field_.click()
+    await field_.click(force=True)
     await field_.fill(step.value)
     option = page.get_by_role("option", name=step.value, exact=True)
     await option.first.wait_for()
@@ -361,7 +361,7 @@ async def run_session(browser, index: int, plan: list[Step], base: str, timeout:
                 tracker.arm()
                 t0 = time.perf_counter()
                 if option is not None:
-                    await option.click()
+                    await option.click(force=True)
                 else:
                     await asyncio.wait_for(_act(page, step, base, shown), timeout)
                 await tracker.wait_past(before, deadline)
