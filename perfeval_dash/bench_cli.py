@@ -76,7 +76,7 @@ def register(sub) -> None:
     p.add_argument("--think", type=float, default=10.0,
                    help="每步之后的阅读时间（秒，实际取 0.5–1.5 倍，默认 10）")
     p.add_argument("--step-timeout", type=float, default=60.0, help="一步超过此秒数未绘制完成即算卡住（默认 60）")
-    p.add_argument("--renderer-nice", type=int, default=10,
-                   help="Chromium 渲染进程的 nice 值（默认 10：服务进程优先用 CPU，真实用户的浏览器不在服务器上；0 为不调整）")
+    p.add_argument("--renderer-nice", type=int, default=5,
+                   help="Chromium 渲染进程的 nice 值（默认 5：服务进程优先用 CPU，真实用户的浏览器不在服务器上；0 为不调整）")
     p.add_argument("--json", default=None, help="另把原始结果写入此 JSON 文件")
     p.set_defaults(func=cmd_load)

@@ -12,7 +12,7 @@
   about 0.1 and this process less still, so one driver and one browser leave the most CPU to the servers; a
   process per few contexts would add a driver and a browser each and save none of the drawing.
 * The browsers share the machine with the servers, which real users' browsers do not: the sampler lowers
-  Chromium's renderer and GPU processes to nice `renderer_nice` (default 10) so the servers get the CPU first,
+  Chromium's renderer and GPU processes to nice `renderer_nice` (default 5) so the servers get the CPU first,
   and the table says how many CPU-seconds went to servers, browser, this driver, publishes and anything else.
 * Steps: a deterministic plan per session (seeded), drawn from the data's own option lists: `open` a link
   (a page with filters, sometimes pinned to the snapshot the session shows, the detail page with an
@@ -712,7 +712,7 @@ async def _drive(cluster: Cluster, plans: list[list[Step]], timeout: float, on_s
 
 def run(sessions: int = 20, steps: int = 30, evaluations: int = 20_000, publishes: int = 5, processes: int = 1,
         seed: int = 1, port: int | None = None, data_dir: str | Path = "bench-data", think: float = 10.0,
-        step_timeout: float = 60.0, renderer_nice: int = 10, log=print) -> LoadResult:
+        step_timeout: float = 60.0, renderer_nice: int = 5, log=print) -> LoadResult:
     """Prepare the data, start the servers, run every session, stop everything; the result."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
@@ -861,6 +861,9 @@ def main_args(args) -> int:
     except RuntimeError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("已中断（服务进程与浏览器已停止）", file=sys.stderr)
+        return 130
     print(table(result), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
