@@ -219,6 +219,8 @@ class StepResult:
     server_seconds: float | None = None  # until the script_finished message arrived (before the browser drew)
     kind: str = ""
     page: str = ""
+    runs_started: int = 0  # script runs the server started / finished for this step (websocket messages)
+    runs_finished: int = 0
     error: str | None = None
     stuck: bool = False
     snapshot: str | None = None
@@ -386,8 +388,9 @@ async def run_session(browser, index: int, plan: list[Step], base: str, timeout:
                     result.error = f"stuck: {str(exc).splitlines()[0][:300]}"
                 else:
                     result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            result.runs_started, result.runs_finished = tracker.started - started, tracker.finished - before
             if result.stuck:
-                result.error += (f"; runs started {tracker.started - started}, finished {tracker.finished - before}; "
+                result.error += (f"; runs started {result.runs_started}, finished {result.runs_finished}; "
                                  f"page state {await _state(page)}")
             results.append(result)
             on_step(result)
@@ -602,6 +605,7 @@ class LoadResult:
     publishes: list[dict] = field(default_factory=list)
     publish_errors: list[str] = field(default_factory=list)
     server_tracebacks: list[str] = field(default_factory=list)
+    thread_dumps: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     loadavg_before: str = ""
     loadavg_after: str = ""
@@ -685,6 +689,20 @@ def _tracebacks(logs: list[Path], limit: int = 5) -> list[str]:
     return found
 
 
+def _thread_dumps(logs: list[Path]) -> list[str]:
+    """faulthandler's dump of all threads (after SIGABRT) from each app log, the app's own frames kept."""
+    out = []
+    for path in logs:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        at = text.find("Fatal Python error: Aborted")
+        if at >= 0:
+            out.append(f"[{path.name}]\n{text[at:at + 20000]}")
+    return out
+
+
 async def _warm(browser, urls: list[str], timeout: float) -> None:
     """One page per app process before the clock starts (first run imports the heavy modules)."""
     for url in urls:
@@ -766,6 +784,12 @@ def run(sessions: int = 20, steps: int = 30, evaluations: int = 20_000, publishe
         result.wall_s = time.perf_counter() - (done["started"] or time.perf_counter())
         result.cpu_s = {f"app-{i + 1}": round((cpu_seconds(p) or 0.0) - cpu0.get(p, 0.0), 1)
                         for i, p in enumerate(cluster.pids)}
+        steps = [r for rs in (per_session if "per_session" in locals() else []) for r in rs]
+        if any(r.stuck and r.runs_started > r.runs_finished for r in steps):
+            # a run the server started never finished: print where every thread of the app is, before stopping
+            log("a stuck step's script run never finished: dumping the app processes' threads (SIGABRT)")
+            cluster.dump_threads()
+            result.thread_dumps = _thread_dumps(cluster.app_logs)
         cluster.stop()
     by_kind = sampler.cpu_by_kind()
     own = sum(os.times()[:2]) - cpu0.get(0, sum(os.times()[:2]))
@@ -844,7 +868,17 @@ def table(r: LoadResult) -> str:
         out += ["", "First problems:", *problems]
     if r.server_tracebacks:
         out += ["", "Tracebacks in the app processes' logs:"] + [f"```\n{t}\n```" for t in r.server_tracebacks]
+    if r.thread_dumps:
+        out += ["", "A script run never finished; every thread of the app processes at the end (faulthandler):"]
+        out += [f"```\n{_app_frames(t)}\n```" for t in r.thread_dumps]
     return "\n".join(out)
+
+
+def _app_frames(dump: str) -> str:
+    """A thread dump cut to the threads that run app code (perfeval_dash, pages/, app.py) — the rest is idle."""
+    blocks = re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump)
+    keep = [b for b in blocks if re.search(r"perfeval_dash|/pages/|app\.py", b)]
+    return "\n".join(keep or blocks)[:12000]
 
 
 def main_args(args) -> int:

@@ -164,8 +164,8 @@ class Cluster:
             for i, port in enumerate(self.app_ports):
                 log = open(self.log_dir / f"app-{i + 1}.log", "wb")
                 self._logs.append(log)
-                self.apps.append(subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+                self.apps.append(subprocess.Popen(  # -X faulthandler: SIGABRT prints every thread's stack
+                    [sys.executable, "-X", "faulthandler", "-m", "streamlit", "run", "app.py", "--server.headless=true",
                      "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
                      "--server.fileWatcherType=none"],
                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -193,6 +193,17 @@ class Cluster:
         self._logs.append(log)
         self.nginx = subprocess.Popen([binary, "-p", str(self.run_dir), "-c", str(conf)],
                                       stdout=log, stderr=subprocess.STDOUT)
+
+    def dump_threads(self) -> None:
+        """Make every app process print all its threads' stacks to its log, and end (SIGABRT + faulthandler)."""
+        for p in self.apps:
+            if p.poll() is None:
+                p.send_signal(signal.SIGABRT)
+        for p in self.apps:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
 
     def stop(self) -> None:
         """Stop nginx, then every app process (terminate, then kill after 10 s)."""
