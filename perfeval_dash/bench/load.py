@@ -817,6 +817,19 @@ def _s(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
 
+def stuck_causes(stuck: list[StepResult]) -> dict[str, int]:
+    """Why steps were stuck, from the script runs the page's websocket saw during the step."""
+    out = {"run finished, page not drawn": 0, "no run started": 0, "run started, never finished": 0}
+    for s in stuck:
+        if s.runs_started > s.runs_finished:
+            out["run started, never finished"] += 1
+        elif s.runs_finished:
+            out["run finished, page not drawn"] += 1
+        else:
+            out["no run started"] += 1
+    return out
+
+
 def table(r: LoadResult) -> str:
     """The result as a Markdown table (printed as is and pasted into docs/reliability.md)."""
     times = r.times
@@ -830,7 +843,8 @@ def table(r: LoadResult) -> str:
         ("steps done", f"{len(r.steps)} of {r.sessions * r.steps_per_session} "
                        f"({sum(1 for s in r.steps if s.seconds is not None)} drawn)"),
         ("errors", str(len(r.errors))),
-        ("stuck", str(len(r.stuck))),
+        ("stuck", str(len(r.stuck)) + (" (" + " · ".join(f"{k} {v}" for k, v in stuck_causes(r.stuck).items() if v)
+                                        + ")" if r.stuck else "")),
         ("health failures", " · ".join(f"{u.split('//')[1]} {h['failures']}/{h['polls']}" for u, h in r.health.items())),
         ("page time p50 / p95 / max (s)", f"{_s(pct(times, 0.5))} / {_s(pct(times, 0.95))} / {_s(max(times, default=None))}"),
         ("server part p50 / p95 / max (s)", f"{_s(pct(server, 0.5))} / {_s(pct(server, 0.95))} / {_s(max(server, default=None))}"),
