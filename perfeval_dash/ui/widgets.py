@@ -133,7 +133,7 @@ def table(
         height=height,
         key=widget_key,
         placeholder=labels.MISSING,
-        lazy=True if shown.height > 500 else None,
+        lazy=True if shown.height > 500 and on_select == "ignore" else None,  # lazy grids take no clicks
         on_select=on_select,
         selection_mode=mode,
     )

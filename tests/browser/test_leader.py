@@ -30,7 +30,7 @@ PAGES = [
 ]
 # words of English a user could read; file formats and the link itself are not counted
 ALLOWED = {"CSV", "Excel", "PDF", "A4", "MB", "xlsx", "csv"}
-ENGLISH_TEXT = """() => {
+ENGLISH_TEXT = r"""() => {
   const skip = '[data-testid="stIconMaterial"], [translate="no"], [data-testid="stCode"], code, script, style, '
     + 'noscript, .perfeval-print-only';  // icons, commands and the link are not prose
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
