@@ -92,11 +92,14 @@ widgets.table(
 )
 
 st.subheader("地区合计")
-st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列。")
-widgets.table(
-    ctx,
-    coverage.summarize(rows),
-    "地区合计",
-    key="coverage_regions",
-    column_config={"覆盖率": st.column_config.NumberColumn("覆盖率", format="percent")},
-)
+if f.scope.names_departments:  # a region's total is other departments' figures too
+    st.caption("地区合计包含其他部门的数字，按您的查看范围不显示。")
+else:
+    st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列。")
+    widgets.table(
+        ctx,
+        coverage.summarize(rows),
+        "地区合计",
+        key="coverage_regions",
+        column_config={"覆盖率": st.column_config.NumberColumn("覆盖率", format="percent")},
+    )

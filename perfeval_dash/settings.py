@@ -47,7 +47,62 @@ DATA_DIR = Setting(
     env="PERFEVAL_DATA_DIR",
 )
 EDITOR = Setting(
-    "editor", False, "allow upload and publish on the 数据管理 page (read-only when off)", env="PERFEVAL_EDITOR"
+    "editor",
+    False,
+    "open mode only (no accounts): allow upload and publish on the 数据管理 page to everyone (read-only when "
+    "off). With accounts, only the 编辑 role may",
+    env="PERFEVAL_EDITOR",
+)
+# ---- who may see and change what (perfeval_dash/auth) ---------------------------------------------------------
+ACCOUNTS_FILE = Setting(
+    "accounts_file",
+    "",
+    "TOML file holding the `[accounts.<login>]` tables (roles, scope, password hash); empty = read them from "
+    "`.streamlit/secrets.toml`. No accounts anywhere = open mode: everyone reads everything, as before",
+    env="PERFEVAL_ACCOUNTS_FILE",
+)
+AUTH_MODE = Setting(
+    "auth_mode",
+    "auto",
+    "how people log in when accounts exist: `password` (built-in accounts with password hashes), `oidc` "
+    "(Streamlit's `st.login` with the identity provider in secrets' `[auth]`; the login is the e-mail), "
+    "`auto` = `oidc` when secrets.toml has an `[auth]` section, else `password`",
+    env="PERFEVAL_AUTH_MODE",
+)
+OIDC_PROVIDER = Setting(
+    "oidc_provider",
+    "",
+    "provider name passed to `st.login` when `[auth]` names several (`[auth.<name>]`); empty = the default one",
+    env="PERFEVAL_OIDC_PROVIDER",
+)
+LOGIN_MAX_FAILURES = Setting(
+    "login_max_failures",
+    5,
+    "failed logins for one account within `login_window` after which further tries are refused unchecked",
+    env="PERFEVAL_LOGIN_MAX_FAILURES",
+)
+LOGIN_MAX_FAILURES_PER_ADDRESS = Setting(
+    "login_max_failures_per_address",
+    20,
+    "failed logins from one client address within `login_window` (any account) after which it is refused",
+    env="PERFEVAL_LOGIN_MAX_FAILURES_PER_ADDRESS",
+)
+LOGIN_WINDOW = Setting(
+    "login_window",
+    900,
+    "the window over which failed logins are counted (a refused account or address may try again once its "
+    "oldest counted failure is older than this)",
+    env="PERFEVAL_LOGIN_WINDOW",
+    unit="s",
+)
+AUDIT_LOG = Setting(
+    "audit_log",
+    "",
+    "the audit log (JSON lines, append-only; never inside a snapshot); empty = `audit.jsonl` in the data folder",
+    env="PERFEVAL_AUDIT_LOG",
+)
+TIMEZONE = Setting(
+    "timezone", "Asia/Shanghai", "time zone of the times shown in the audit log viewer", env="PERFEVAL_TIMEZONE"
 )
 MAX_UPLOAD_MB = Setting(
     "max_upload_mb",

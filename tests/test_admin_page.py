@@ -17,12 +17,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def app(store, tmp_path):
-    """An AppTest running admin_page.render on the fixture store."""
+    """An AppTest running admin_page.render on the fixture store, in open mode (no accounts)."""
     script = tmp_path / "admin_app.py"
     script.write_text(
         "from perfeval_dash.ui import admin_page\n"
+        "from perfeval_dash.auth.accounts import OPEN_USER\n"
         "from perfeval_dash.store import Store\n"
-        f"admin_page.render(Store({str(store.root)!r}))\n",
+        f"admin_page.render(Store({str(store.root)!r}), OPEN_USER)\n",
         encoding="utf-8",
     )
     return AppTest.from_file(str(script), default_timeout=30)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from perfeval_dash.domain.scope import ALL
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.queries import options
 from perfeval_dash.queries.filters import Filters
@@ -30,8 +31,8 @@ def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> 
     The first state of offset 0 selects everything (the heaviest query); the others mix what leaders click:
     one department, one year, department + year, one region, a grade, a type, region + year, a budget year.
     """
-    regions, years = options.regions(con), options.years(con)
-    depts = options.departments(con, [])
+    regions, years = options.regions(con, ALL), options.years(con, ALL)
+    depts = options.departments(con, [], ALL)
     ids = [
         r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 512").fetchall()
     ]
