@@ -77,7 +77,7 @@ class Scope:
                 by_columns &= pl.col(column).is_in(list(values)) if column in df.columns else pl.lit(False)
         by_eval = pl.lit(False)
         if eval_ids is not None and "eval_id" in df.columns:
-            by_eval = pl.col("eval_id").is_in(eval_ids)
+            by_eval = pl.col("eval_id").is_in(eval_ids.implode())
         return df.filter((by_columns | by_eval).fill_null(False))
 
     def describe(self) -> str:
