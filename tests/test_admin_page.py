@@ -1,4 +1,5 @@
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -7,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfeval_dash.ingest import template
+from perfeval_dash.store import journal
 from perfeval_dash.ui import admin_page
 
 from fixtures import fixture_tables
@@ -130,3 +132,40 @@ def test_comparison_of_large_snapshots_is_summarised_not_styled(app, store, monk
 
 def base_as_of(store):
     return store.open().as_of
+
+
+EDITOR_APP = """
+from perfeval_dash.auth.accounts import parse_account
+from perfeval_dash.store import Store
+from perfeval_dash.ui import admin_page
+user = parse_account("zhao", {{"name": "赵编辑", "roles": ["编辑"]}}, "test").user
+admin_page.render(Store({root!r}), user)
+"""
+
+
+def test_import_and_publish_are_in_the_audit_log_the_editor_sees(store, tmp_path):
+    script = tmp_path / "editor_app.py"
+    script.write_text(EDITOR_APP.format(root=str(store.root)), encoding="utf-8")
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception and len(at.file_uploader) == 1
+    assert "审计日志中还没有记录" in texts(at)
+    at.file_uploader[0].set_value(("好.xlsx", edited("评价结果", 3, "评价得分", "91分"), XLSX))
+    at.run()
+    at.button(key="admin_publish").click().run()
+    assert not at.exception and "已发布新快照" in at.success[0].value
+    new = store.current_id()
+    log = journal.read(store.audit_path)
+    assert log.intact
+    assert [(r["action"], r["actor"], r["via"]) for r in log.records] == [
+        ("import", "zhao", "web"),
+        ("publish", "zhao", "web"),
+    ]
+    assert log.records[0]["detail"] == {"file": "好.xlsx", "errors": 0, "warnings": 2}  # grades disagreeing with scores
+    assert log.records[1]["snapshot"] == new and log.records[1]["detail"]["file"] == "好.xlsx"
+    at.run()  # the page as the editor sees it next
+    shown = table_with(at, "时间", "操作人", "操作")
+    assert list(shown["操作"]) == ["发布新快照", "导入（校验）"] and set(shown["操作人"]) == {"zhao"}
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", t) for t in shown["时间"])
+    assert list(shown["快照"])[0] == new
+    assert "完整性检查通过" in texts(at)
+    assert [b.label for b in at.get("download_button") if b.key.startswith("admin_audit")] == ["下载 Excel", "下载 CSV"]

@@ -26,7 +26,7 @@ from perfeval_dash.auth import audit, passwords, ratelimit
 from perfeval_dash.auth.accounts import OIDC, OPEN_USER, Accounts, AccountsError, User, load
 from perfeval_dash.store import Store
 
-_LOGIN = "_perfeval_login"  # the logged-in login of this session (built-in accounts)
+SESSION_LOGIN = "_perfeval_login"  # the login of this session (built-in accounts); tests set it to act as one
 _RECORDED = "_perfeval_login_recorded"  # the OIDC identity whose login this session has recorded
 MAX_LOGIN_CHARS = 100
 
@@ -73,9 +73,9 @@ def require_login(store: Store, app_title: str, md: Callable[[object], str]) -> 
 # ---- built-in accounts -----------------------------------------------------------------------------
 def _session_user(accounts: Accounts) -> User | None:
     """The account this session logged in as, as declared now (removed or changed accounts take effect at once)."""
-    account = accounts.find(st.session_state.get(_LOGIN))
+    account = accounts.find(st.session_state.get(SESSION_LOGIN))
     if account is None:
-        st.session_state.pop(_LOGIN, None)
+        st.session_state.pop(SESSION_LOGIN, None)
         return None
     return account.user
 
@@ -112,7 +112,7 @@ def _attempt(accounts: Accounts, store: Store, login: str, password: str) -> Non
         st.error(f"暂时不能登录：{exc}。请联系管理员。", icon=":material/error:")
         return
     ratelimit.succeeded(login)
-    st.session_state[_LOGIN] = account.user.login
+    st.session_state[SESSION_LOGIN] = account.user.login
     st.rerun()
 
 
@@ -164,7 +164,7 @@ def _account_box(user: User, accounts: Accounts, store: Store, md: Callable[[obj
     if st.sidebar.button("退出登录", key="_logout", type="tertiary", icon=":material/logout:"):
         with contextlib.suppress(audit.AuditError):  # logging out never fails
             audit.record(store, _actor(user), "logout")
-        st.session_state.pop(_LOGIN, None)
+        st.session_state.pop(SESSION_LOGIN, None)
         st.session_state.pop(_RECORDED, None)
         if accounts.mode == OIDC:
             st.logout()
