@@ -160,11 +160,16 @@ def test_import_and_publish_are_in_the_audit_log_the_editor_sees(store, tmp_path
         ("import", "zhao", "web"),
         ("publish", "zhao", "web"),
     ]
-    assert log.records[0]["detail"] == {"file": "好.xlsx", "errors": 0, "warnings": 2}  # grades disagreeing with scores
+    assert log.records[0]["detail"] == {
+        "file": "好.xlsx",
+        "errors": 0,
+        "warnings": 2,
+        "outcome": "checked",
+    }  # grades disagreeing with scores
     assert log.records[1]["snapshot"] == new and log.records[1]["detail"]["file"] == "好.xlsx"
     at.run()  # the page as the editor sees it next
     shown = table_with(at, "时间", "操作人", "操作")
-    assert list(shown["操作"]) == ["发布新快照", "导入（校验）"] and set(shown["操作人"]) == {"zhao"}
+    assert list(shown["操作"]) == ["发布新快照", "导入"] and set(shown["操作人"]) == {"zhao"}
     assert all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", t) for t in shown["时间"])
     assert list(shown["快照"])[0] == new
     assert "完整性检查通过" in texts(at)

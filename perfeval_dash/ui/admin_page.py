@@ -158,6 +158,7 @@ def _load(store: Store, upload, scopes: tuple, table: str | None, user: User) ->
             errors=len(result.errors),
             warnings=len(result.warnings),
             replace=[f"{r}:{y}" for r, y in scopes] or None,
+            outcome="refused" if result.refused else ("errors" if result.errors else "checked"),
         )
         cache[key] = result
     return cache[key]
