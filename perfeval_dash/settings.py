@@ -95,6 +95,20 @@ LOGIN_WINDOW = Setting(
     env="PERFEVAL_LOGIN_WINDOW",
     unit="s",
 )
+LOGIN_HOURS = Setting(
+    "login_hours",
+    12,
+    "how long a built-in login lasts in one browser (a signed cookie, so reloads and new tabs stay logged in)",
+    env="PERFEVAL_LOGIN_HOURS",
+    unit="h",
+)
+SESSION_SECRET = Setting(
+    "session_secret",
+    "",
+    "key that signs built-in logins; empty = Streamlit's `server.cookieSecret` (random at each start unless set: "
+    "set one of them so that logins survive restarts and work across several server processes)",
+    env="PERFEVAL_SESSION_SECRET",
+)
 AUDIT_LOG = Setting(
     "audit_log",
     "",

@@ -309,3 +309,31 @@ def test_audit_records_are_json_lines(tmp_path):
     audit.record(store, audit.Actor.cli(), "use", "20261122T133305123-abcdef", previous="20261121T000000000-000000")
     line = json.loads(store.audit_path.read_text(encoding="utf-8").splitlines()[0])
     assert line["via"] == "cli" and line["action"] == "use" and line["prev"] == journal.GENESIS
+
+
+# ---- login tokens (the cookie that keeps a built-in login across reloads and tabs) ----------------------------
+def test_login_tokens_prove_a_login_until_expired_revoked_or_the_password_changes(monkeypatch):
+    from perfeval_dash.auth import sessions
+
+    monkeypatch.setenv("PERFEVAL_SESSION_SECRET", "a test secret")
+    monkeypatch.setenv("PERFEVAL_LOGIN_HOURS", "2")
+    hashes = {"wang": HASH}
+    token = sessions.issue("wang", HASH, now=1_000_000)
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    assert "正确的密码" not in token and HASH not in token
+    assert sessions.login_of(token, hashes.__getitem__, now=1_000_000 + 7000) == "wang"
+    assert sessions.login_of(token, hashes.__getitem__, now=1_000_000 + 7300) is None, "expired after 2 h"
+    signature = token.split(".")[1]
+    forged = sessions.issue("liu", HASH, now=1_000_000).split(".")[0] + "." + signature
+    assert sessions.login_of(forged, {"liu": HASH}.__getitem__, now=1_000_000) is None, "another body, same signature"
+    changed = {"wang": passwords.hash_password("新密码新密码")}
+    assert sessions.login_of(token, changed.__getitem__, now=1_000_000) is None, "the password was changed"
+    assert sessions.login_of(token, {}.__getitem__, now=1_000_000) is None, "the account was removed"
+    monkeypatch.setenv("PERFEVAL_SESSION_SECRET", "another secret")
+    assert sessions.login_of(token, hashes.__getitem__, now=1_000_000) is None
+    monkeypatch.setenv("PERFEVAL_SESSION_SECRET", "a test secret")
+    sessions.revoke(token)
+    assert sessions.login_of(token, hashes.__getitem__, now=1_000_000) is None, "logged out"
+    assert sessions.login_of("not a token", hashes.__getitem__) is None
+    script = sessions.set_cookie_script(token)
+    assert "SameSite=Strict" in script and "max-age=7200" in script and token in script

@@ -5,8 +5,8 @@ No page ever runs for someone who is not logged in (ui/frame.frame calls `requir
 - No accounts declared: open mode, as before accounts existed (`OPEN_USER`: reads everything; edits only with
   the `editor` setting).
 - Built-in accounts (`password` mode): a login form; the password is checked against its argon2id hash; failed
-  logins are rate-limited (ratelimit.py). The login lives in this browser session only: a link carries no
-  credential, and whoever opens it logs in as themselves.
+  logins are rate-limited (ratelimit.py). The login then lasts in this browser (a signed, expiring cookie,
+  sessions.py) across reloads and tabs; a link carries no credential, whoever opens it logs in as themselves.
 - OIDC (`oidc` mode): Streamlit's `st.login` against the identity provider in secrets' `[auth]`; the identity's
   e-mail (else its subject) must be a declared account, whose roles and scope then apply.
 Every login, failed login, refusal and logout is written to the audit log; if it cannot be written, nobody is
@@ -22,12 +22,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from perfeval_dash import settings
-from perfeval_dash.auth import audit, passwords, ratelimit
+from perfeval_dash.auth import audit, passwords, ratelimit, sessions
 from perfeval_dash.auth.accounts import OIDC, OPEN_USER, Accounts, AccountsError, User, load
 from perfeval_dash.store import Store
 
 SESSION_LOGIN = "_perfeval_login"  # the login of this session (built-in accounts); tests set it to act as one
 _RECORDED = "_perfeval_login_recorded"  # the OIDC identity whose login this session has recorded
+_NEW_TOKEN = "_perfeval_new_token"  # a login token still to be stored in the browser's cookie
 MAX_LOGIN_CHARS = 100
 
 
@@ -66,17 +67,41 @@ def require_login(store: Store, app_title: str, md: Callable[[object], str]) -> 
         if user is None:
             _login_form(accounts, store, app_title)
             st.stop()
-    _account_box(user, accounts, store, md)
+    if _account_box(user, accounts, store, md):  # logged out just now
+        st.html(sessions.clear_cookie_script(), unsafe_allow_javascript=True, width="content")
+        _login_form(accounts, store, app_title)
+        st.stop()
     return user
 
 
 # ---- built-in accounts -----------------------------------------------------------------------------
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.COOKIE)
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _hash_of(accounts: Accounts, login: str) -> str | None:
+    account = accounts.find(login)
+    if account is None:
+        raise KeyError(login)
+    return account.password_hash
+
+
 def _session_user(accounts: Accounts) -> User | None:
-    """The account this session logged in as, as declared now (removed or changed accounts take effect at once)."""
-    account = accounts.find(st.session_state.get(SESSION_LOGIN))
+    """The account this session (or this browser's login cookie) logged in as, as declared now.
+
+    Removed accounts take effect at once; a changed password ends the logins made with the old one.
+    """
+    login = st.session_state.get(SESSION_LOGIN)
+    if login is None:
+        login = sessions.login_of(_cookie(), lambda name: _hash_of(accounts, name))
+    account = accounts.find(login)
     if account is None:
         st.session_state.pop(SESSION_LOGIN, None)
         return None
+    st.session_state[SESSION_LOGIN] = account.user.login
     return account.user
 
 
@@ -113,6 +138,7 @@ def _attempt(accounts: Accounts, store: Store, login: str, password: str) -> Non
         return
     ratelimit.succeeded(login)
     st.session_state[SESSION_LOGIN] = account.user.login
+    st.session_state[_NEW_TOKEN] = sessions.issue(account.user.login, account.password_hash)
     st.rerun()
 
 
@@ -159,13 +185,20 @@ def _login_form_oidc(app_title: str) -> None:
 
 
 # ---- the sidebar box and logout ---------------------------------------------------------------------
-def _account_box(user: User, accounts: Accounts, store: Store, md: Callable[[object], str]) -> None:
+def _account_box(user: User, accounts: Accounts, store: Store, md: Callable[[object], str]) -> bool:
+    """Who is logged in and a logout button, in the sidebar; True when the person has just logged out."""
+    token = st.session_state.pop(_NEW_TOKEN, None)
+    if token:  # store the login in this browser, so that reloads and new tabs stay logged in
+        st.html(sessions.set_cookie_script(token), unsafe_allow_javascript=True, width="content")
     st.sidebar.caption(f"已登录：{md(user.describe())}")
-    if st.sidebar.button("退出登录", key="_logout", type="tertiary", icon=":material/logout:"):
-        with contextlib.suppress(audit.AuditError):  # logging out never fails
-            audit.record(store, _actor(user), "logout")
-        st.session_state.pop(SESSION_LOGIN, None)
-        st.session_state.pop(_RECORDED, None)
-        if accounts.mode == OIDC:
-            st.logout()
-        st.rerun()
+    if not st.sidebar.button("退出登录", key="_logout", type="tertiary", icon=":material/logout:"):
+        return False
+    with contextlib.suppress(audit.AuditError):  # logging out never fails
+        audit.record(store, _actor(user), "logout")
+    sessions.revoke(_cookie())
+    st.session_state.pop(SESSION_LOGIN, None)
+    st.session_state.pop(_RECORDED, None)
+    if accounts.mode == OIDC:
+        st.logout()
+        st.stop()
+    return True
