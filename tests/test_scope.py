@@ -76,9 +76,11 @@ def query_functions():
                     yield f"{info.name}.{name}", fn
 
 
-def arguments(fn, con, snap, scope: Scope, eval_id: str) -> dict:
+def arguments(fn, con, snap, scope: Scope, eval_id: str) -> list:
     """Arguments by parameter name; a new query with a parameter not known here fails the test until added."""
     known = {
+        "snapshot_key": f"leak-test-{eval_id}",  # options.once: the option list of the scope, through the memo
+        "fn": options.regions,
         "con": con,
         "f": Filters(scope=scope),
         "scope": scope,
@@ -90,12 +92,16 @@ def arguments(fn, con, snap, scope: Scope, eval_id: str) -> dict:
         "region": REGION,
         "eval_year": 2024,
     }
-    out = {}
+    out = []
     for name, p in inspect.signature(fn).parameters.items():
-        if name in known:
-            out[name] = known[name]
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            out.append(scope)  # options.once(key, con, options.regions, scope)
+        elif name in known:
+            out.append(known[name])
         elif p.default is inspect.Parameter.empty:
             raise AssertionError(f"tests/test_scope.py: give {fn.__qualname__}'s parameter {name!r} a value")
+        else:
+            break
     return out
 
 
@@ -105,7 +111,7 @@ def test_no_query_shows_anything_outside_the_scope(con, snap, outside):
     checked = []
     for name, fn in query_functions():
         for eval_id in (forbidden_eval, sorted(outside["mine"])[0]):
-            result = fn(**arguments(fn, con, snap, SCOPE, eval_id))
+            result = fn(*arguments(fn, con, snap, SCOPE, eval_id))
             seen = strings(result)
             for kind in ("eval_ids", "problem_ids", "departments", "regions"):
                 leaked = seen & outside[kind]
@@ -195,3 +201,26 @@ def test_restricting_whole_tables_keeps_rows_in_scope_and_empties_unknown_tables
 def test_describe_says_what_the_totals_count():
     assert Filters(scope=SCOPE).describe() == f"查看范围：{REGION} · {DEPT}　筛选：范围内全部数据（未筛选）"
     assert Filters(years=(2024,)).describe() == "筛选：评价年度 2024年"
+
+
+def test_another_departments_evaluation_reads_as_unknown_in_every_detail_query(con, snap, outside):
+    """Dimension rows carry no identifier the leak check above could spot: check them by count."""
+    other, mine = (
+        duckdb.sql(
+            f"""SELECT e.eval_id FROM {parquet(snap, "evaluations")} e
+                WHERE e.eval_id IN (SELECT eval_id FROM {parquet(snap, "dimension_scores")})
+                  AND e.eval_id IN (SELECT eval_id FROM {parquet(snap, "problems")})
+                  AND (e.region = $r AND e.department = $d) = $mine
+                ORDER BY e.eval_id LIMIT 1""",
+            params={"r": REGION, "d": DEPT, "mine": flag},
+        ).fetchall()[0][0]
+        for flag in (False, True)
+    )
+    assert other in outside["eval_ids"] and mine in outside["mine"]
+    assert detail.evaluation(con, other, SCOPE) is None and detail.evaluation(con, other, ALL) is not None
+    assert detail.dimensions(con, other, SCOPE).height == 0 < detail.dimensions(con, other, ALL).height
+    as_of = snap.as_of
+    assert detail.problems(con, other, as_of, SCOPE).height == 0 < detail.problems(con, other, as_of, ALL).height
+    assert detail.evaluation(con, mine, SCOPE)["eval_id"] == mine
+    assert detail.dimensions(con, mine, SCOPE).equals(detail.dimensions(con, mine, ALL))
+    assert detail.problems(con, mine, as_of, SCOPE).equals(detail.problems(con, mine, as_of, ALL))

@@ -17,15 +17,17 @@ from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import BATCH_COLUMNS, EVALUATION_COLUMNS
 
 
-def _in_scope(scope: Scope) -> tuple[str, dict]:
-    """Condition "evaluation $id is in scope" (TRUE for an unlimited scope), read from the derived cube."""
+def _in_scope(scope: Scope) -> tuple[str, str, dict]:
+    """(CTE, condition) for "evaluation $id is in scope", read from the derived cube; no CTE for an unlimited scope.
+
+    The evaluation is looked up once (materialized), then its cube row checked against the scope.
+    """
     if scope.is_all:
-        return "TRUE", {}
+        return "", "TRUE", {}
     where, params = scope.where("c", EVALUATION_COLUMNS)
-    return (
-        f"EXISTS (SELECT 1 FROM eval_facts x JOIN eval_cube c USING (gid) WHERE x.eval_id = $id AND {where})",
-        params,
-    )
+    cte = f"""WITH one AS MATERIALIZED (SELECT gid FROM eval_facts WHERE eval_id = $id),
+    in_scope AS MATERIALIZED (SELECT count(*) > 0 AS ok FROM one JOIN eval_cube c USING (gid) WHERE {where})"""
+    return cte, "(SELECT ok FROM in_scope)", params
 
 
 def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> dict | None:
@@ -34,12 +36,13 @@ def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> di
     df = fetch(
         con,
         f"""
-    WITH final AS (
+    WITH one AS MATERIALIZED (SELECT * FROM evaluations WHERE eval_id = $id),  -- the lookup first, then the scope
+    final AS (
         SELECT e.*,
                {amount_sql("e")} AS amount_wan, {amount_from_budget_sql("e")} AS amount_from_budget,
                CASE WHEN e.budget_wan > 0 THEN e.executed_wan / e.budget_wan END AS execution_rate,
                {grade_sql("e.score")} AS computed_grade  -- the band per 财预〔2020〕10号 (rules.py)
-        FROM evaluations e WHERE e.eval_id = $id AND {where}
+        FROM one e WHERE {where}
     )
     SELECT * FROM final""",
         params | {"id": eval_id},
@@ -49,10 +52,10 @@ def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> di
 
 def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> pl.DataFrame:
     """Dimension scores of one evaluation with 得分率."""
-    in_scope, params = _in_scope(scope)
+    cte, in_scope, params = _in_scope(scope)
     return fetch(
         con,
-        f"""
+        f"""{cte}
         SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
         FROM dimension_scores WHERE eval_id = $id AND {in_scope} ORDER BY weight DESC, dimension""",
         params | {"id": eval_id},
@@ -61,10 +64,10 @@ def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> pl
 
 def problems(con: duckdb.DuckDBPyConnection, eval_id: str, as_of: dt.date, scope: Scope) -> pl.DataFrame:
     """Problems of one evaluation with follow-up status and overdue days."""
-    in_scope, params = _in_scope(scope)
+    cte, in_scope, params = _in_scope(scope)
     return fetch(
         con,
-        f"""
+        f"""{cte}
         SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status,
                closed_date, {overdue_sql(open_sql())} AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due

@@ -6,12 +6,35 @@ the evaluation cube and the budgets within it, so an option list never names wha
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import duckdb
 
 from perfeval_dash.domain.scope import Scope
 from perfeval_dash.queries import fetch
 
 OWNED = frozenset({"region", "department"})  # the option tables' columns a scope limits
+_ONCE: dict[tuple, tuple] = {}
+_ONCE_LOCK = threading.Lock()
+_ONCE_MAX = 4096
+
+
+def once(snapshot_key: str, con: duckdb.DuckDBPyConnection, fn: Callable, *args) -> list:
+    """`fn(con, *args)`, computed once per snapshot folder and arguments (scope included) in this process.
+
+    A published snapshot never changes, so neither do its option lists; the frame asks for them on every run.
+    """
+    key = (snapshot_key, fn.__name__, *(tuple(a) if isinstance(a, list) else a for a in args))
+    with _ONCE_LOCK:
+        hit = _ONCE.get(key)
+    if hit is None:
+        hit = tuple(fn(con, *args))
+        with _ONCE_LOCK:
+            if len(_ONCE) >= _ONCE_MAX:
+                _ONCE.clear()
+            _ONCE[key] = hit
+    return list(hit)
 
 
 def regions(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:

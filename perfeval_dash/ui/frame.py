@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 
@@ -178,12 +179,13 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None, user=user)
     scope = user.scope  # the options offered and every query read only what this person may see
     if ctx.con is not None:
-        regions = _filter("地区", url_state.REGION, options.regions(ctx.con, scope), scope=scope)
-        years = _filter("评价年度", url_state.YEAR, options.years(ctx.con, scope), scope=scope)
-        budget_years = _filter("预算年度", url_state.BUDGET_YEAR, options.budget_years(ctx.con, scope), scope=scope)
-        all_depts = options.departments(ctx.con, [], scope)
+        opts = functools.partial(options.once, str(snapshot.path), ctx.con)  # per snapshot and scope, once
+        regions = _filter("地区", url_state.REGION, opts(options.regions, scope), scope=scope)
+        years = _filter("评价年度", url_state.YEAR, opts(options.years, scope), scope=scope)
+        budget_years = _filter("预算年度", url_state.BUDGET_YEAR, opts(options.budget_years, scope), scope=scope)
+        all_depts = opts(options.departments, [], scope)
         chosen = st.query_params.get_all(url_state.DEPT) + list(st.session_state.get(url_state.DEPT, []))
-        in_region = options.departments(ctx.con, list(regions), scope) if regions else all_depts
+        in_region = opts(options.departments, list(regions), scope) if regions else all_depts
         dept_opts = in_region + [d for d in dict.fromkeys(chosen) if d in all_depts and d not in in_region]
         depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts, scope=scope)
         types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))
