@@ -55,6 +55,8 @@ class Filters:
         The scope always applies: a table lacking a column the scope limits yields no rows ("FALSE").
         """
         scope_sql, params = self.scope.where(alias, columns)
+        if scope_sql == "FALSE":
+            return "FALSE", {}  # a plain FALSE lets the planner drop the branch (see staging.problems_cte)
         parts = [] if scope_sql == "TRUE" else [scope_sql]
         for attr, column, param in _COLUMNS:
             values = getattr(self, attr)

@@ -49,7 +49,8 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
     batch_where, params = replace(f, scope=ALL).where("p", BATCH_COLUMNS - {"budget_year"})
     batch_full, batch_params = f.where("p", BATCH_COLUMNS)  # a batch-level problem's batch, with its budget year
     eval_where, eval_params = f.where("e")
-    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
+    # a literal FALSE (not an empty semi-join) when no batch-level problem can be in view, so the plan drops it
+    batch_ok = "FALSE" if f.narrows_evaluations or batch_full == "FALSE" else "TRUE"
     sql = f"""
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
