@@ -75,12 +75,12 @@ fields = [
 ]
 st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" for k, v in fields))
 
-dims = detail.dimensions(con, eval_id, scope)
+dims = detail.dimensions(con, ev)
 if dims.height:
     widgets.chart(charts.fig_dimensions_one(dims), "dims")
 
 st.subheader("存在的主要问题与整改")
-probs = detail.problems(con, eval_id, as_of, scope)
+probs = detail.problems(con, ev, as_of)
 if probs.height:
     for p in probs.iter_rows(named=True):
         status = p["status"] or NO_FOLLOW_UP
@@ -103,7 +103,7 @@ if ev["recommendations"]:
     st.subheader("结果应用建议（原文）")
     st.text(ev["recommendations"])
 
-batch = detail.batch(con, ev["region"], ev["eval_year"], scope)  # None for a scope naming departments
+batch = detail.batch(con, ev)  # None for a scope naming departments
 if batch:
     st.subheader("所属评价批次")
     st.markdown(

@@ -152,9 +152,9 @@ def test_detail_queries(con):
     ev = detail.evaluation(con, "t-2023-01", ALL)
     assert ev["amount_from_budget"] and ev["amount_wan"] == 100 and ev["execution_rate"] == 1.0
     assert detail.evaluation(con, "nope", ALL) is None
-    assert detail.dimensions(con, "t-2024-02", ALL)["score"].sum() == 90
-    assert detail.problems(con, "t-2023-02", AS_OF, ALL)["overdue"].to_list() == [True]
-    assert detail.batch(con, "测试县", 2024, ALL)["batch_problems"] == 1
+    assert detail.dimensions(con, detail.evaluation(con, "t-2024-02", ALL))["score"].sum() == 90
+    assert detail.problems(con, detail.evaluation(con, "t-2023-02", ALL), AS_OF)["overdue"].to_list() == [True]
+    assert detail.batch(con, detail.evaluation(con, "t-2024-01", ALL))["batch_problems"] == 1
 
 
 def test_options(con):
@@ -200,7 +200,7 @@ def test_real_detail_of_every_seed_evaluation(real):
     for (eval_id,) in ids:
         ev = detail.evaluation(real, eval_id, ALL)
         assert ev["grade"] == "优" and ev["computed_grade"] == "优" and ev["grade_published"]
-    assert detail.dimensions(real, "tekes-2024-05", ALL)["score"].sum() == pytest.approx(92.49)
+    assert detail.dimensions(real, detail.evaluation(real, "tekes-2024-05", ALL))["score"].sum() == pytest.approx(92.49)
 
 
 def test_problem_queries_refuse_another_as_of_date(con):

@@ -91,6 +91,7 @@ def arguments(fn, con, snap, scope: Scope, eval_id: str) -> list:
         "by": "department",
         "region": REGION,
         "eval_year": 2024,
+        "ev": detail.evaluation(con, eval_id, scope),  # the detail queries take what `evaluation` returned
     }
     out = []
     for name, p in inspect.signature(fn).parameters.items():
@@ -111,7 +112,13 @@ def test_no_query_shows_anything_outside_the_scope(con, snap, outside):
     checked = []
     for name, fn in query_functions():
         for eval_id in (forbidden_eval, sorted(outside["mine"])[0]):
-            result = fn(*arguments(fn, con, snap, SCOPE, eval_id))
+            args = arguments(fn, con, snap, SCOPE, eval_id)
+            if "ev" in inspect.signature(fn).parameters and eval_id == forbidden_eval:
+                assert args[1] is None  # `evaluation` refused it, so nothing keyed by it can be asked
+                with pytest.raises(TypeError):
+                    fn(con, {"eval_id": eval_id}, *args[2:])  # a hand-made row is refused too
+                continue
+            result = fn(*args)
             seen = strings(result)
             for kind in ("eval_ids", "problem_ids", "departments", "regions"):
                 leaked = seen & outside[kind]
@@ -159,11 +166,12 @@ def test_filters_narrow_within_the_scope_and_never_widen_it(con):
     assert 0 < year < whole
 
 
-def test_a_department_scope_hides_whole_batch_figures(con, snap):
+def test_a_department_scope_hides_whole_batch_figures(con, snap, outside):
     """Batch totals and batch-level problems are a whole region-year's: hidden from a department scope only."""
     f = Filters(scope=SCOPE)
     assert overview.batches(con, f).height == 0 and problems.batch_level(con, f, snap.as_of).height == 0
-    assert detail.batch(con, REGION, 2024, SCOPE) is None
+    assert detail.batch(con, detail.evaluation(con, sorted(outside["mine"])[0], SCOPE)) is None
+    assert detail.batch(con, detail.evaluation(con, sorted(outside["mine"])[0], ALL)) is not None
     region_only = Scope(regions=(REGION,))
     assert overview.batches(con, Filters(scope=region_only)).height > 0
     assert set(problems.batch_level(con, Filters(scope=region_only), snap.as_of)["region"]) == {REGION}
@@ -203,8 +211,8 @@ def test_describe_says_what_the_totals_count():
     assert Filters(years=(2024,)).describe() == "筛选：评价年度 2024年"
 
 
-def test_another_departments_evaluation_reads_as_unknown_in_every_detail_query(con, snap, outside):
-    """Dimension rows carry no identifier the leak check above could spot: check them by count."""
+def test_another_departments_evaluation_reads_as_unknown_and_keys_nothing(con, snap, outside):
+    """Dimensions and problems are read only through the row `evaluation` returned within the scope."""
     other, mine = (
         duckdb.sql(
             f"""SELECT e.eval_id FROM {parquet(snap, "evaluations")} e
@@ -218,9 +226,9 @@ def test_another_departments_evaluation_reads_as_unknown_in_every_detail_query(c
     )
     assert other in outside["eval_ids"] and mine in outside["mine"]
     assert detail.evaluation(con, other, SCOPE) is None and detail.evaluation(con, other, ALL) is not None
-    assert detail.dimensions(con, other, SCOPE).height == 0 < detail.dimensions(con, other, ALL).height
-    as_of = snap.as_of
-    assert detail.problems(con, other, as_of, SCOPE).height == 0 < detail.problems(con, other, as_of, ALL).height
-    assert detail.evaluation(con, mine, SCOPE)["eval_id"] == mine
-    assert detail.dimensions(con, mine, SCOPE).equals(detail.dimensions(con, mine, ALL))
-    assert detail.problems(con, mine, as_of, SCOPE).equals(detail.problems(con, mine, as_of, ALL))
+    for query, extra in ((detail.dimensions, ()), (detail.problems, (snap.as_of,)), (detail.batch, ())):
+        with pytest.raises(TypeError, match="detail.evaluation"):
+            query(con, {"eval_id": other, "region": REGION, "eval_year": 2024}, *extra)
+    ev = detail.evaluation(con, mine, SCOPE)
+    assert ev["eval_id"] == mine and ev.scope == SCOPE
+    assert detail.dimensions(con, ev).height > 0 and detail.problems(con, ev, snap.as_of).height > 0

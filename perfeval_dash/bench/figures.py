@@ -73,7 +73,7 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) ->
     elif name == "detail":
         ev = out.add("evaluation", detail.evaluation, con, s.eval_id, f.scope)
         if ev is not None:
-            out.add("dimensions", detail.dimensions, con, s.eval_id, f.scope)
-            out.add("problems", detail.problems, con, s.eval_id, as_of, f.scope)
-            out.add("batch", detail.batch, con, ev["region"], ev["eval_year"], f.scope)
+            out.add("dimensions", detail.dimensions, con, ev)
+            out.add("problems", detail.problems, con, ev, as_of)
+            out.add("batch", detail.batch, con, ev)
     return out

@@ -1,7 +1,9 @@
 """Queries behind the evaluation detail page: one evaluation, its dimensions, problems and batch.
 
-Each takes the reader's scope: an evaluation outside it reads as unknown (None / no rows), exactly like an id
-that does not exist, so a link to another department's evaluation shows nothing of it.
+`evaluation` reads one evaluation within the reader's scope: outside it the evaluation reads as unknown (None),
+exactly like an id that does not exist, so a link to another department's evaluation shows nothing of it. The
+row it returns (an `Evaluation`, carrying that scope) is the only key the other queries take, so they read
+nothing the scope did not already allow, at no extra cost.
 """
 
 from __future__ import annotations
@@ -17,20 +19,21 @@ from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import BATCH_COLUMNS, EVALUATION_COLUMNS
 
 
-def _in_scope(scope: Scope) -> tuple[str, str, dict]:
-    """(CTE, condition) for "evaluation $id is in scope", read from the derived cube; no CTE for an unlimited scope.
+class Evaluation(dict):
+    """One evaluation's fields as `evaluation` read them within `scope`: the key to its dimensions, problems, batch."""
 
-    The evaluation is looked up once (materialized), then its cube row checked against the scope.
-    """
-    if scope.is_all:
-        return "", "TRUE", {}
-    where, params = scope.where("c", EVALUATION_COLUMNS)
-    cte = f"""WITH one AS MATERIALIZED (SELECT gid FROM eval_facts WHERE eval_id = $id),
-    in_scope AS MATERIALIZED (SELECT count(*) > 0 AS ok FROM one JOIN eval_cube c USING (gid) WHERE {where})"""
-    return cte, "(SELECT ok FROM in_scope)", params
+    def __init__(self, row: dict, scope: Scope):
+        super().__init__(row)
+        self.scope = scope
 
 
-def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> dict | None:
+def _checked(ev: Evaluation) -> str:
+    if not isinstance(ev, Evaluation):
+        raise TypeError("pass the Evaluation that detail.evaluation() returned: it applied the reader's scope")
+    return ev["eval_id"]
+
+
+def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> Evaluation | None:
     """All fields of one evaluation plus amount used, execution rate and computed grade; None if unknown."""
     where, params = scope.where("e", EVALUATION_COLUMNS)
     df = fetch(
@@ -47,42 +50,41 @@ def evaluation(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> di
     SELECT * FROM final""",
         params | {"id": eval_id},
     )
-    return df.row(0, named=True) if df.height else None
+    return Evaluation(df.row(0, named=True), scope) if df.height else None
 
 
-def dimensions(con: duckdb.DuckDBPyConnection, eval_id: str, scope: Scope) -> pl.DataFrame:
+def dimensions(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> pl.DataFrame:
     """Dimension scores of one evaluation with 得分率."""
-    cte, in_scope, params = _in_scope(scope)
     return fetch(
         con,
-        f"""{cte}
+        """
         SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
-        FROM dimension_scores WHERE eval_id = $id AND {in_scope} ORDER BY weight DESC, dimension""",
-        params | {"id": eval_id},
+        FROM dimension_scores WHERE eval_id = $id ORDER BY weight DESC, dimension""",
+        {"id": _checked(ev)},
     )
 
 
-def problems(con: duckdb.DuckDBPyConnection, eval_id: str, as_of: dt.date, scope: Scope) -> pl.DataFrame:
+def problems(con: duckdb.DuckDBPyConnection, ev: Evaluation, as_of: dt.date) -> pl.DataFrame:
     """Problems of one evaluation with follow-up status and overdue days."""
-    cte, in_scope, params = _in_scope(scope)
     return fetch(
         con,
-        f"""{cte}
+        f"""
         SELECT problem_id, category, description, recommendation, responsible_unit, due_date, status,
                closed_date, {overdue_sql(open_sql())} AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
-        FROM problems WHERE eval_id = $id AND {in_scope} ORDER BY problem_id""",
-        params | {"id": eval_id, "as_of": as_of},
+        FROM problems WHERE eval_id = $id ORDER BY problem_id""",
+        {"id": _checked(ev), "as_of": as_of},
     )
 
 
-def batch(con: duckdb.DuckDBPyConnection, region: str, eval_year: int, scope: Scope) -> dict | None:
+def batch(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> dict | None:
     """The published report (batch) an evaluation belongs to, with its batch-level problem count.
 
-    None outside the scope, and for a scope naming departments: the batch's total and problems are the whole
-    region-year's.
+    None for a scope naming departments: the batch's total and problems are the whole region-year's.
     """
-    where, params = scope.where("b", BATCH_COLUMNS)
+    _checked(ev)
+    region, eval_year = ev["region"], ev["eval_year"]
+    where, params = ev.scope.where("b", BATCH_COLUMNS)
     df = fetch(
         con,
         f"""
