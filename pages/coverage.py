@@ -95,7 +95,10 @@ widgets.table(
 )
 
 st.subheader("地区合计")
-st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列，预算合计未知时显示“未知”。")
-widgets.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", first=("region", "budget_year"))
+if f.scope.names_departments:  # a region's total is other departments' figures too
+    st.caption("地区合计包含其他部门的数字，按您的查看范围不显示。")
+else:
+    st.caption("合计覆盖率只计有预算总额、且非部门整体评价的部门；覆盖率未知的部门单列，预算合计未知时显示“未知”。")
+    widgets.table(ctx, coverage.summarize(rows), "地区合计", key="coverage_regions", first=("region", "budget_year"))
 key_columns = ("department", "budget_year", "ratio", "status", "gap_wan", "region")
 widgets.brief(ctx, tiles, [figure], rows.select(key_columns), "各部门覆盖情况", bool(rows["synthetic"].any()))

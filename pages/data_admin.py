@@ -3,4 +3,4 @@
 from perfeval_dash.ui import admin_page, frame
 
 ctx = frame.page_context()
-admin_page.render(ctx.store)
+admin_page.render(ctx.store, ctx.user)

@@ -8,10 +8,10 @@ from perfeval_dash.ui import charts, fmt, frame, labels, signals, url_state, wid
 
 ctx = frame.page_context()
 frame.require_data(ctx)
-con, as_of = ctx.con, ctx.snapshot.as_of
+con, as_of, scope = ctx.con, ctx.snapshot.as_of, ctx.filters.scope
 
 eval_id = frame.page_param(url_state.EVAL) or ""
-ev = detail.evaluation(con, eval_id) if eval_id else None
+ev = detail.evaluation(con, eval_id, scope) if eval_id else None
 if ev is None:
     widgets.header(
         ctx,
@@ -21,7 +21,9 @@ if ev is None:
     )
     if eval_id:
         st.error(
-            f"当前数据快照中没有编号为「{fmt.md(fmt.clip(eval_id))}」的评价。请检查链接，或从其他页面的表格点击“查看”进入。"
+            f"当前数据快照中没有编号为「{fmt.md(fmt.clip(eval_id))}」的评价"
+            + ("，或该评价不在您的查看范围内" if not scope.is_all else "")
+            + "。请检查链接，或从其他页面的表格点击“查看”进入。"
         )
     else:
         st.info("请从“评分分布”“问题整改”等页面表格中的“查看”进入某项评价，或在链接中加上 ?eval=评价编号。")
@@ -92,13 +94,13 @@ fields = [
 ]
 st.markdown("\n".join(f"- **{k}**：{'—' if v in (None, '') else fmt.md(v)}" for k, v in fields))
 
-dims = detail.dimensions(con, eval_id)
+dims = detail.dimensions(con, ev)
 figures = [charts.fig_dimensions_one(dims)] if dims.height else []
 if figures:
     widgets.chart(figures[0], "dims", clickable=False)
 
 st.subheader("存在的主要问题与整改")
-probs = detail.problems(con, eval_id, as_of)
+probs = detail.problems(con, ev, as_of)
 if probs.height:
     for p in probs.iter_rows(named=True):
         status = p["status"] or NO_FOLLOW_UP
@@ -121,7 +123,7 @@ if ev["recommendations"]:
     st.subheader("结果应用建议（原文）")
     st.text(ev["recommendations"])
 
-batch = detail.batch(con, ev["region"], ev["eval_year"])
+batch = detail.batch(con, ev)  # None for a scope naming departments
 if batch:
     st.subheader("所属评价批次")
     st.markdown(

@@ -74,7 +74,10 @@ st.caption(
     "“公布评价金额合计”取自报告原文；“逐项金额合计”为各项评价金额之和（未给出评价金额的按预算金额计），"
     "两者可能不一致，均予保留。"
 )
-widgets.table(ctx, overview.batches(con, f), "评价批次", key="batches", first=("title", "region", "eval_year"))
+if f.scope.names_departments:  # a batch's published total is the whole region-year's
+    st.caption("报告公布的合计包含其他部门的数字，按您的查看范围不显示。")
+else:
+    widgets.table(ctx, overview.batches(con, f), "评价批次", key="batches", first=("title", "region", "eval_year"))
 key_columns = ("department", "region", "avg_score", "share_lower", "coverage_status", "overdue")
 widgets.brief(ctx, tiles, figures, ranking.select(key_columns), "各部门情况（由弱到强）", head["any_synthetic"])
 st.caption("数据来源：" + fmt.md("；".join(ctx.snapshot.made_from)))

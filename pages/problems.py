@@ -17,7 +17,9 @@ widgets.header(
     f"逾期 = 未完成且整改期限早于数据截至日 {fmt.date(as_of)}。",
     synthetic=tot["any_synthetic"],
 )
-if f.narrows_evaluations:
+if f.scope.names_departments:
+    st.caption("整批共性问题属于整个地区和年度、不属于单个部门，按您的查看范围不计入、不显示。")
+elif f.narrows_evaluations:
     st.caption("已按主管部门 / 类型 / 等级筛选：整批共性问题不属于单个部门，未计入。")
 tiles = headlines.problem_tiles(tot, fmt.date(as_of))
 widgets.tiles(tiles)

@@ -47,7 +47,73 @@ DATA_DIR = Setting(
     env="PERFEVAL_DATA_DIR",
 )
 EDITOR = Setting(
-    "editor", False, "allow upload and publish on the 数据管理 page (read-only when off)", env="PERFEVAL_EDITOR"
+    "editor",
+    False,
+    "open mode only (no accounts): allow upload and publish on the 数据管理 page to everyone (read-only when "
+    "off). With accounts, only the 编辑 role may",
+    env="PERFEVAL_EDITOR",
+)
+# ---- who may see and change what (perfeval_dash/auth) ---------------------------------------------------------
+ACCOUNTS_FILE = Setting(
+    "accounts_file",
+    "",
+    "TOML file holding the `[accounts.<login>]` tables (roles, scope, password hash); empty = read them from "
+    "`.streamlit/secrets.toml`. No accounts anywhere = open mode: everyone reads everything, as before",
+    env="PERFEVAL_ACCOUNTS_FILE",
+)
+AUTH_MODE = Setting(
+    "auth_mode",
+    "auto",
+    "how people log in when accounts exist: `password` (built-in accounts with password hashes), `oidc` "
+    "(Streamlit's `st.login` with the identity provider in secrets' `[auth]`; the login is the e-mail), "
+    "`auto` = `oidc` when secrets.toml has an `[auth]` section, else `password`",
+    env="PERFEVAL_AUTH_MODE",
+)
+OIDC_PROVIDER = Setting(
+    "oidc_provider",
+    "",
+    "provider name passed to `st.login` when `[auth]` names several (`[auth.<name>]`); empty = the default one",
+    env="PERFEVAL_OIDC_PROVIDER",
+)
+LOGIN_MAX_FAILURES = Setting(
+    "login_max_failures",
+    5,
+    "failed logins for one account within `login_window` after which further tries are refused unchecked",
+    env="PERFEVAL_LOGIN_MAX_FAILURES",
+)
+LOGIN_MAX_FAILURES_PER_ADDRESS = Setting(
+    "login_max_failures_per_address",
+    20,
+    "failed logins from one client address within `login_window` (any account) after which it is refused",
+    env="PERFEVAL_LOGIN_MAX_FAILURES_PER_ADDRESS",
+)
+LOGIN_WINDOW = Setting(
+    "login_window",
+    900,
+    "the window over which failed logins are counted (a refused account or address may try again once its "
+    "oldest counted failure is older than this)",
+    env="PERFEVAL_LOGIN_WINDOW",
+    unit="s",
+)
+LOGIN_HOURS = Setting(
+    "login_hours",
+    12,
+    "how long a built-in login lasts in one browser (a signed cookie, so reloads and new tabs stay logged in)",
+    env="PERFEVAL_LOGIN_HOURS",
+    unit="h",
+)
+SESSION_SECRET = Setting(
+    "session_secret",
+    "",
+    "key that signs built-in logins; empty = Streamlit's `server.cookieSecret` (random at each start unless set: "
+    "set one of them so that logins survive restarts and work across several server processes)",
+    env="PERFEVAL_SESSION_SECRET",
+)
+AUDIT_LOG = Setting(
+    "audit_log",
+    "",
+    "the audit log (JSON lines, append-only; never inside a snapshot); empty = `audit.jsonl` in the data folder",
+    env="PERFEVAL_AUDIT_LOG",
 )
 MAX_UPLOAD_MB = Setting(
     "max_upload_mb",
@@ -71,7 +137,10 @@ RECTIFICATION_TARGET = Setting(
     unit="ratio",
 )
 TIMEZONE = Setting(
-    "timezone", "Asia/Shanghai", "time zone in which times (snapshot creation …) are shown", env="PERFEVAL_TIMEZONE"
+    "timezone",
+    "Asia/Shanghai",
+    "time zone in which times (snapshot creation, audit log …) are shown",
+    env="PERFEVAL_TIMEZONE",
 )
 NEAR_EDGE_POINTS = Setting("near_edge_points", 1.0, "a score this close to a grade-band edge is flagged", unit="分")
 DEMO_SEED = Setting("demo_seed", 7, "random seed of the bundled synthetic demo set and of `demo`/`bench`")

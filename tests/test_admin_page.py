@@ -1,4 +1,5 @@
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -7,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfeval_dash.ingest import template
+from perfeval_dash.store import journal
 from perfeval_dash.ui import admin_page
 
 from fixtures import fixture_tables
@@ -17,12 +19,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def app(store, tmp_path):
-    """An AppTest running admin_page.render on the fixture store."""
+    """An AppTest running admin_page.render on the fixture store, in open mode (no accounts)."""
     script = tmp_path / "admin_app.py"
     script.write_text(
         "from perfeval_dash.ui import admin_page\n"
+        "from perfeval_dash.auth.accounts import OPEN_USER\n"
         "from perfeval_dash.store import Store\n"
-        f"admin_page.render(Store({str(store.root)!r}))\n",
+        f"admin_page.render(Store({str(store.root)!r}), OPEN_USER)\n",
         encoding="utf-8",
     )
     return AppTest.from_file(str(script), default_timeout=30)
@@ -180,3 +183,45 @@ def test_snapshot_times_read_in_chinese_local_time(app, monkeypatch):
     snapshots = table_with(at, "快照", "创建时间")
     assert snapshots["数据截至"].tolist() == ["2025年6月30日"]
     assert all("年" in t and "T" not in t for t in snapshots["创建时间"])
+
+
+EDITOR_APP = """
+from perfeval_dash.auth.accounts import parse_account
+from perfeval_dash.store import Store
+from perfeval_dash.ui import admin_page
+user = parse_account("zhao", {{"name": "赵编辑", "roles": ["编辑"]}}, "test").user
+admin_page.render(Store({root!r}), user)
+"""
+
+
+def test_import_and_publish_are_in_the_audit_log_the_editor_sees(store, tmp_path):
+    script = tmp_path / "editor_app.py"
+    script.write_text(EDITOR_APP.format(root=str(store.root)), encoding="utf-8")
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception and len(at.file_uploader) == 1
+    assert "审计日志中还没有记录" in texts(at)
+    at.file_uploader[0].set_value(("好.xlsx", edited("评价结果", 3, "评价得分", "91分"), XLSX))
+    at.run()
+    at.button(key="admin_publish").click().run()
+    assert not at.exception and "已发布新快照" in at.success[0].value
+    new = store.current_id()
+    log = journal.read(store.audit_path)
+    assert log.intact
+    assert [(r["action"], r["actor"], r["via"]) for r in log.records] == [
+        ("import", "zhao", "web"),
+        ("publish", "zhao", "web"),
+    ]
+    assert log.records[0]["detail"] == {
+        "file": "好.xlsx",
+        "errors": 0,
+        "warnings": 2,
+        "outcome": "checked",
+    }  # grades disagreeing with scores
+    assert log.records[1]["snapshot"] == new and log.records[1]["detail"]["file"] == "好.xlsx"
+    at.run()  # the page as the editor sees it next
+    shown = table_with(at, "时间", "操作人", "操作")
+    assert list(shown["操作"]) == ["发布新快照", "导入"] and set(shown["操作人"]) == {"zhao"}
+    assert all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", t) for t in shown["时间"])
+    assert list(shown["快照"])[0] == new
+    assert "完整性检查通过" in texts(at)
+    assert [b.label for b in at.get("download_button") if b.key.startswith("admin_audit")] == ["下载 Excel", "下载 CSV"]

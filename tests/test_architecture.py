@@ -18,9 +18,10 @@ ALLOWED = {
     "store": {"domain"},
     "queries": {"domain", "store"},
     "ingest": {"domain", "store"},
-    "ui": {"domain", "store", "queries", "ingest"},
-    "cli": {"domain", "store", "ingest", "bench"},
-    "bench": {"domain", "store", "queries", "ui"},
+    "auth": {"domain", "store"},
+    "ui": {"domain", "store", "queries", "ingest", "auth"},
+    "cli": {"domain", "store", "ingest", "bench", "auth"},
+    "bench": {"domain", "store", "queries", "ui", "auth"},
 }
 
 

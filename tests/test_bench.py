@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from perfeval_dash.bench import apprun, compare, data, figures, floor, querybench, report, usual
+from perfeval_dash.bench import apprun, compare, data, figures, floor, querybench, report, roles, usual
 from perfeval_dash.bench.states import State, make_states
 from perfeval_dash.cli import build_parser
 from perfeval_dash.queries.filters import Filters
@@ -85,12 +85,17 @@ def test_page_runs_payload_and_report(small, measured, monkeypatch, tmp_path):
     for page in figures.PAGES:
         assert len(a[page]["times"]) == 1 and a[page]["payload"]["total"] > 0
     assert a["overview"]["payload"]["charts"] > 0 and a["_peak_rss_mb"] > 0
+    r = roles.measure(small, runs=1)
+    assert r["_department"]["evaluations"] > 0
+    for page in figures.PAGES:
+        assert r[page]["leader"]["ratio"] > 0 and r[page]["department"]["role"] > 0
     q = measured
     results = {
         1_500: {
             "generation": {"generate_s": 0.1, "publish_s": 0.1, "peak_rss_mb": 1.0, "rows": {"evaluations": 1_500}},
             "queries": q,
             "pages": a,
+            "roles": r,
             "cold_start": [1.0],
         }
     }
@@ -101,7 +106,7 @@ def test_page_runs_payload_and_report(small, measured, monkeypatch, tmp_path):
     text = out.read_text()
     assert "Hand-written notes stay." in text and text.count(report.BEGIN) == 1
     assert "| overview |" in text and "nproc" not in text and "cores" in text
-    assert len(report.targets(results[1_500])) == 7
+    assert len(report.targets(results[1_500])) == 8 and "| overview |" in "\n".join(report.roles_section(r))
     assert "overview" in report.plain(results)
 
 

@@ -7,17 +7,22 @@ import pytest
 
 from perfeval_dash.cli import commands as cli
 from perfeval_dash.ingest import template
-from perfeval_dash.store import Snapshot
+from perfeval_dash.store import Snapshot, journal
 
 from fixtures import fixture_tables
 
 
 def dir_hashes(root):
+    """Every file of the data folder but the audit log, which records the attempt (it is meant to grow)."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != journal.FILE
     }
+
+
+def last_audit(store) -> dict:
+    return journal.read(store.audit_path).records[-1]
 
 
 def main(store, *args):
@@ -67,6 +72,7 @@ def test_dry_run_validates_and_previews_without_publishing(store, tmp_path, caps
     out = capsys.readouterr().out
     assert "评价结果" in out and "t-2023-02  评价得分：85.5 → 91.0" in out and "试运行" in out
     assert dir_hashes(store.root) == before
+    assert last_audit(store)["detail"]["outcome"] == "dry_run"
 
 
 def test_import_publishes_a_new_snapshot(store, tmp_path, capsys):
@@ -86,6 +92,9 @@ def test_errors_exit_1_print_findings_and_change_nothing(store, tmp_path, capsys
     err = capsys.readouterr().err
     assert "错误：修改.xlsx 工作表「评价结果」 第 4 行 列「评价得分」，值「120」" in err and "未发布" in err
     assert dir_hashes(store.root) == before
+    record = last_audit(store)
+    assert record["action"] == "import" and record["detail"]["outcome"] == "errors"
+    assert record["detail"]["file"] == "修改.xlsx" and record["detail"]["errors"] >= 1
 
 
 def test_unreadable_file_exits_2(store, tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from perfeval_dash.domain.scope import ALL
 from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
 from perfeval_dash.queries.filters import Filters
 from perfeval_dash.store import Store, bundled, connect
@@ -148,19 +149,19 @@ def test_problem_breakdowns(con):
 
 
 def test_detail_queries(con):
-    ev = detail.evaluation(con, "t-2023-01")
+    ev = detail.evaluation(con, "t-2023-01", ALL)
     assert ev["amount_from_budget"] and ev["amount_wan"] == 100 and ev["execution_rate"] == 1.0
-    assert detail.evaluation(con, "nope") is None
-    assert detail.dimensions(con, "t-2024-02")["score"].sum() == 90
-    assert detail.problems(con, "t-2023-02", AS_OF)["overdue"].to_list() == [True]
-    assert detail.batch(con, "测试县", 2024)["batch_problems"] == 1
+    assert detail.evaluation(con, "nope", ALL) is None
+    assert detail.dimensions(con, detail.evaluation(con, "t-2024-02", ALL))["score"].sum() == 90
+    assert detail.problems(con, detail.evaluation(con, "t-2023-02", ALL), AS_OF)["overdue"].to_list() == [True]
+    assert detail.batch(con, detail.evaluation(con, "t-2024-01", ALL))["batch_problems"] == 1
 
 
 def test_options(con):
-    assert options.regions(con) == ["测试县"]
-    assert options.years(con) == [2024, 2023]
-    assert options.budget_years(con) == [2023, 2022]
-    assert options.departments(con, ["别处"]) == []
+    assert options.regions(con, ALL) == ["测试县"]
+    assert options.years(con, ALL) == [2024, 2023]
+    assert options.budget_years(con, ALL) == [2023, 2022]
+    assert options.departments(con, ["别处"], ALL) == []
 
 
 # ---- the real records, through the same queries the pages use ----------------------------------------
@@ -197,9 +198,9 @@ def test_real_detail_of_every_seed_evaluation(real):
     ids = real.execute("select eval_id from evaluations order by eval_id").fetchall()
     assert len(ids) == 11
     for (eval_id,) in ids:
-        ev = detail.evaluation(real, eval_id)
+        ev = detail.evaluation(real, eval_id, ALL)
         assert ev["grade"] == "优" and ev["computed_grade"] == "优" and ev["grade_published"]
-    assert detail.dimensions(real, "tekes-2024-05")["score"].sum() == pytest.approx(92.49)
+    assert detail.dimensions(real, detail.evaluation(real, "tekes-2024-05", ALL))["score"].sum() == pytest.approx(92.49)
 
 
 def test_problem_queries_refuse_another_as_of_date(con):

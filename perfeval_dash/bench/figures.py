@@ -31,12 +31,13 @@ class Timed(dict):
 
 def frame(out: Timed, con, s: State) -> None:
     """The sidebar's option lists (view.frame runs these on every page run)."""
-    out.add("regions", options.regions, con)
-    out.add("years", options.years, con)
-    out.add("budget_years", options.budget_years, con)
-    every = out.add("departments", options.departments, con, [])
+    scope = s.filters.scope
+    out.add("regions", options.regions, con, scope)
+    out.add("years", options.years, con, scope)
+    out.add("budget_years", options.budget_years, con, scope)
+    every = out.add("departments", options.departments, con, [], scope)
     if s.filters.regions:
-        out.add("departments_in_regions", options.departments, con, list(s.filters.regions))
+        out.add("departments_in_regions", options.departments, con, list(s.filters.regions), scope)
     else:  # as view.frame: no region chosen, the full list serves without a second query
         out["departments_in_regions"], out.times["departments_in_regions"] = every, 0.0
 
@@ -74,9 +75,9 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) ->
             out.add("overdue", problems.overdue, con, f, as_of)
             out.add("batch_level", problems.batch_level, con, f, as_of)
     elif name == "detail":
-        ev = out.add("evaluation", detail.evaluation, con, s.eval_id)
+        ev = out.add("evaluation", detail.evaluation, con, s.eval_id, f.scope)
         if ev is not None:
-            out.add("dimensions", detail.dimensions, con, s.eval_id)
-            out.add("problems", detail.problems, con, s.eval_id, as_of)
-            out.add("batch", detail.batch, con, ev["region"], ev["eval_year"])
+            out.add("dimensions", detail.dimensions, con, ev)
+            out.add("problems", detail.problems, con, ev, as_of)
+            out.add("batch", detail.batch, con, ev)
     return out

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from perfeval_dash.bench import apprun, data, querybench, report
+from perfeval_dash.bench import apprun, data, querybench, report, roles
 
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 # (query states per page, usual-way states per page, AppTest runs per page, cold-start repeats)
@@ -30,9 +30,12 @@ def run_scale(data_dir: Path, n: int, quick: bool, regenerate: bool, seed: int, 
     t0 = time.perf_counter()
     a = apprun.run_child(root, app_runs)
     log(f"[{n:,}] page runs measured in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    r = roles.run_child(root, app_runs)
+    log(f"[{n:,}] page runs as 领导 and 部门 (paired with open mode) measured in {time.perf_counter() - t0:.1f} s")
     cs = apprun.cold_start(root, cold)
     log(f"[{n:,}] cold start {', '.join(f'{c:.2f}' for c in cs)} s")
-    return {"generation": gen, "queries": q, "pages": a, "cold_start": cs}
+    return {"generation": gen, "queries": q, "pages": a, "roles": r, "cold_start": cs}
 
 
 def run_all(

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+from perfeval_dash.domain.scope import ALL, Scope
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.queries import options
-from perfeval_dash.queries.filters import Filters
+from perfeval_dash.queries.filters import EVALUATION_COLUMNS, Filters
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,22 @@ class State:
         return "+".join(parts) or "全部"
 
 
-def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0) -> list[State]:
+def make_states(con: duckdb.DuckDBPyConnection, count: int, offset: int = 0, scope: Scope = ALL) -> list[State]:
     """`count` distinct states (no two alike for one offset), deterministic for a snapshot.
 
     The first state of offset 0 selects everything (the heaviest query); the others mix what leaders click:
     one department, one year, department + year, one region, a grade, a type, region + year, a budget year.
+    With a scope, the states choose among what that reader is offered (and evaluations within it).
     """
-    regions, years = options.regions(con), options.years(con)
-    depts = options.departments(con, [])
+    regions, years = options.regions(con, scope), options.years(con, scope)
+    depts = options.departments(con, [], scope)
+    where, params = scope.where("e", EVALUATION_COLUMNS)
     ids = [
-        r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 512").fetchall()
+        r[0]
+        for r in con.sql(
+            f"SELECT eval_id FROM evaluations e WHERE {where} ORDER BY hash(eval_id), eval_id LIMIT 512",
+            params=params or None,
+        ).fetchall()
     ]
     if not ids or not depts:
         return [State(Filters(), "") for _ in range(count)]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 
 from perfeval_dash import settings
-from perfeval_dash.cli import bench, importing
+from perfeval_dash.cli import auditing, bench, importing
 from perfeval_dash.cli.exits import EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE  # noqa: F401
 from perfeval_dash.store import StorageError, Store, StoreError
 
@@ -65,6 +66,7 @@ def cmd_demo(args, store: Store) -> int:
         tables = bundled.combine(bundled.real_tables(), tables)
         made_from.insert(0, "seed.py（真实记录）")
     snap = store.publish(tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current)
+    auditing.record(store, "demo", snap.id, evaluations=snap.row_count("evaluations"), seed=args.seed)
     print(
         f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
         f"（模拟数据）{'' if args.no_current else '，已设为当前快照'}"
@@ -73,7 +75,9 @@ def cmd_demo(args, store: Store) -> int:
 
 
 def cmd_use(args, store: Store) -> int:
+    previous = store.current_id()
     store.set_current(args.snapshot)
+    auditing.record(store, "use", args.snapshot, previous=previous)
     print(f"当前快照：{args.snapshot}")
     return 0
 
@@ -82,7 +86,28 @@ def cmd_bundle(args, store: Store) -> int:
     from perfeval_dash.store import bundled
 
     snap = bundled.publish_bundled(store)
+    auditing.record(store, "bundle", snap.id)
     print(f"已发布内置快照 {snap.id}（真实记录 + 模拟演示数据）")
+    return 0
+
+
+MIN_PASSWORD_CHARS = 8
+
+
+def cmd_hash_password(args, store: Store) -> int:
+    from perfeval_dash.auth import passwords
+
+    if args.stdin or not sys.stdin.isatty():  # scripts: the first line of standard input
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("密码（不回显）：")
+        if getpass.getpass("再输入一次：") != password:
+            print("错误：两次输入的密码不一致，未生成。", file=sys.stderr)
+            return EXIT_REFUSED
+    if len(password) < MIN_PASSWORD_CHARS:
+        print(f"错误：密码至少 {MIN_PASSWORD_CHARS} 个字符，未生成。", file=sys.stderr)
+        return EXIT_REFUSED
+    print(passwords.hash_password(password))
     return 0
 
 
@@ -123,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
         "bundle", help="重建内置默认快照（真实记录 + 模拟演示数据）", epilog=EXIT_CODES_HELP, formatter_class=RAW
     )
     p.set_defaults(func=cmd_bundle, writes=True)
+
+    p = sub.add_parser(
+        "hash-password",
+        help="生成账户的密码散列值（argon2id），写入 secrets.toml 的 password_hash",
+        description="从终端读取密码（不回显，输入两次），或用 --stdin / 管道从标准输入读取第一行；"
+        "输出 argon2id 散列值，复制到账户配置的 password_hash 中。密码本身不会被保存或显示。",
+    )
+    p.add_argument("--stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
+    p.set_defaults(func=cmd_hash_password)
 
     importing.register(sub)
     bench.register(sub)

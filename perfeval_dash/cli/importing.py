@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
+from perfeval_dash.cli import auditing
 from perfeval_dash.cli.exits import EXIT_ERRORS, EXIT_OK, EXIT_REFUSED
 from perfeval_dash.ingest import importer, parsing, template
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table
@@ -85,6 +86,7 @@ def cmd_import(args, store: Store) -> int:
     path = Path(args.file)
     if path.stat().st_size > MAX_FILE_BYTES:
         print(f"错误：{path.name}：文件过大（上限 {MAX_FILE_BYTES // 1048576} MB），请拆分后分批导入", file=sys.stderr)
+        auditing.record(store, "import", store.current_id(), file=path.name, outcome="refused")
         return EXIT_REFUSED
     options = importer.ImportOptions(
         region=args.region, eval_year=args.eval_year, assume_budget_year=args.assume_budget_year
@@ -94,8 +96,11 @@ def cmd_import(args, store: Store) -> int:
     )
     for f in sorted(result.findings, key=lambda f: f.severity != "error"):
         print(str(f), file=sys.stderr)
+    replace = [f"{r}:{y}" for r, y in args.replace_region_year] or None
+    counts = {"file": path.name, "errors": len(result.errors), "warnings": len(result.warnings), "replace": replace}
     if result.refused:
         print("文件无法读取，未导入。", file=sys.stderr)
+        auditing.record(store, "import", store.current_id(), **counts, outcome="refused")
         return EXIT_REFUSED
     rows = "，".join(f"{display_table(t)} {df.height} 行" for t, df in result.tables.items())
     print(f"读取 {result.file}：{rows}")
@@ -104,11 +109,14 @@ def cmd_import(args, store: Store) -> int:
         _print_changes(result, args.show_changes)
     if result.errors:
         print(f"共 {len(result.errors)} 个错误、{len(result.warnings)} 个警告：未发布，数据保持不变。", file=sys.stderr)
+        auditing.record(store, "import", store.current_id(), **counts, outcome="errors")
         return EXIT_ERRORS
     if args.dry_run:
         print(f"试运行：校验通过（{len(result.warnings)} 个警告），未发布。")
+        auditing.record(store, "import", store.current_id(), **counts, outcome="dry_run")
         return EXIT_OK
     snap = importer.publish_import(store, result, args.as_of)
+    auditing.record(store, "import", snap.id, **counts, outcome="published", as_of=str(args.as_of))
     print(
         f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
         f"问题 {snap.row_count('problems')} 个），已设为当前快照。"

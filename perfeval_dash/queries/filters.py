@@ -1,9 +1,16 @@
-"""Global filters: each one is a SQL fragment, its bound parameters and a Chinese sentence for humans."""
+"""Global filters: each one is a SQL fragment, its bound parameters and a Chinese sentence for humans.
+
+The filters also carry the reader's scope (domain/scope.py: the regions and departments their role lets them
+see). `where` always applies it, so every query built on `Filters.where` or the staging CTEs reads only rows in
+scope; the sidebar's choices can only narrow within it. The scope is set by the frame from the login, never
+from the URL.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfeval_dash.domain.scope import ALL, Scope
 from perfeval_dash.domain.vocab import GRADES
 
 # the columns each filter applies to, and the parameter that carries its values
@@ -34,6 +41,7 @@ class Filters:
     depts: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
+    scope: Scope = ALL  # who is looking (set by the frame from the login); applied by every `where`
 
     @property
     def narrows_evaluations(self) -> bool:
@@ -44,8 +52,12 @@ class Filters:
         """SQL condition over table alias `alias` and its bound parameters (values are never formatted in).
 
         Only the filters whose column the table has (`columns`) apply: a table of batches has no department.
+        The scope always applies: a table lacking a column the scope limits yields no rows ("FALSE").
         """
-        parts, params = [], {}
+        scope_sql, params = self.scope.where(alias, columns)
+        if scope_sql == "FALSE":
+            return "FALSE", {}  # a plain FALSE lets the planner drop the branch (see staging.problems_cte)
+        parts = [] if scope_sql == "TRUE" else [scope_sql]
         for attr, column, param in _COLUMNS:
             values = getattr(self, attr)
             if values and column in columns:
@@ -68,7 +80,9 @@ class Filters:
             parts.append("类型 " + "、".join(self.types))
         if self.grades:
             parts.append("等级 " + _grades_text(self.grades))
-        return "筛选：" + ("；".join(parts) if parts else "全部数据（未筛选）")
+        if self.scope.is_all:
+            return "筛选：" + ("；".join(parts) if parts else "全部数据（未筛选）")
+        return f"{self.scope.describe()}　筛选：" + ("；".join(parts) if parts else "范围内全部数据（未筛选）")
 
 
 def _years_text(years: tuple[int, ...]) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from perfeval_dash.domain.rules import DONE_CODES, OPEN_CODES
+from perfeval_dash.domain.scope import ALL
 from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 
 
@@ -38,12 +41,16 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
     (region, evaluation year, the batch's budget year) only when no filter narrows within a batch: they belong
     to a whole batch, not to one department, type or grade.
     Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
+    Scope: a problem of an evaluation follows its evaluation's scope (the cube condition); a batch-level problem
+    is a whole batch's (its batch condition), so a scope naming departments never shows one.
     """
     assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
-    batch_where, params = f.where("p", BATCH_COLUMNS - {"budget_year"})
-    batch_year, year_params = f.where("p", frozenset({"budget_year"}))  # a batch-level problem's batch budget year
+    # the problem's own region and year; this only narrows, the two conditions below apply the scope
+    batch_where, params = replace(f, scope=ALL).where("p", BATCH_COLUMNS - {"budget_year"})
+    batch_full, batch_params = f.where("p", BATCH_COLUMNS)  # a batch-level problem's batch, with its budget year
     eval_where, eval_params = f.where("e")
-    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
+    # a literal FALSE (not an empty semi-join) when no batch-level problem can be in view, so the plan drops it
+    batch_ok = "FALSE" if f.narrows_evaluations or batch_full == "FALSE" else "TRUE"
     sql = f"""
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
@@ -53,6 +60,6 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
         FROM {source} x
         WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
           AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
-               OR (x.gid IS NULL AND {batch_ok} AND x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_year})))
+               OR (x.gid IS NULL AND {batch_ok} AND x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_full})))
     )"""
-    return sql, params | year_params | eval_params
+    return sql, params | batch_params | eval_params

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.store import derived, schema
+from perfeval_dash.store import derived, journal, schema
 
 # id = UTC time to the millisecond + random suffix, e.g. 20261123T203048123-3f9a1c; ids sort in publish order
 # (publish makes each id greater than every existing one). Ids of the first release carry whole seconds only.
@@ -148,6 +148,12 @@ class Store:
     def __init__(self, data_dir: str | os.PathLike | None = None):
         self.root = resolve_data_dir(data_dir)
         self.snapshots_dir = self.root / SNAPSHOTS_DIR
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log (store/journal.py): the `audit_log` setting, else audit.jsonl in the data folder."""
+        configured = settings.AUDIT_LOG.value
+        return Path(configured) if configured else self.root / journal.FILE
 
     # ---- reading -------------------------------------------------------------------------
     def list_ids(self) -> list[str]:

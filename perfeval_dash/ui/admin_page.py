@@ -8,14 +8,17 @@ import polars as pl
 import streamlit as st
 
 from perfeval_dash import settings
+from perfeval_dash.auth import audit
+from perfeval_dash.auth.accounts import User
+from perfeval_dash.domain.scope import Scope
 from perfeval_dash.ingest import changes, importer, template
 from perfeval_dash.ingest.changes import ROW
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.ingest.reader import MAX_FILE_BYTES
 from perfeval_dash.store import Store, StoreError
-from perfeval_dash.ui import exports, fmt
+from perfeval_dash.ui import audit_view, exports, fmt
 
-# Upload and publish in the app are switched on only by the server's operator (settings.EDITOR).
+# Upload and publish in the app: the 编辑 role; with no accounts configured, the operator's switch (settings.EDITOR).
 EDITOR_ENV = settings.EDITOR.env
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_GEN = "_admin_upload_gen"
@@ -24,27 +27,44 @@ _PUBLISHED = "_admin_published"
 COMPARE_ROWS = settings.LIST_ROWS.value  # rows of a comparison table drawn on the page; the downloads hold all
 
 
-def editor_enabled() -> bool:
-    """True when the server was started with PERFEVAL_EDITOR=1 (upload and publish allowed)."""
-    return settings.EDITOR.value
+def editor_enabled(user: User) -> bool:
+    """True when this person may upload and publish: the 编辑 role (open mode: PERFEVAL_EDITOR=1)."""
+    return user.can_edit
 
 
-def render(store: Store) -> None:
-    """The whole page."""
+def render(store: Store, user: User) -> None:
+    """The whole page, as `user` may see it (their scope limits exports, counts and comparisons)."""
     st.title("数据管理")
     st.caption(
         "下载导入模板 → 填写或粘贴数据 → 上传并查看校验结果与变更预览 → 发布为新的数据快照。"
         "已发布的快照不会被修改；每次发布都生成一个新快照，可随时比较。"
     )
-    _template_section(store)
+    _access_note(user)
+    _template_section(store, user.scope)
     st.divider()
-    if editor_enabled():
-        _import_section(store)
+    if editor_enabled(user):
+        _import_section(store, user)
     else:
-        _read_only_help(store)
+        _read_only_help(store, user)
     st.divider()
-    _snapshots_section(store)
-    _compare_section(store)
+    _snapshots_section(store, user.scope)
+    _compare_section(store, user.scope)
+    if editor_enabled(user):
+        st.divider()
+        audit_view.render(store)
+
+
+def _access_note(user: User) -> None:
+    """Who is looking and what that allows; in open mode, that the app is open to everyone."""
+    if user.open_mode:
+        st.warning(
+            "本服务未配置账户（开放模式）：任何能打开本看板的人都能查看全部数据"
+            + ("，并能在本页导入和发布数据。" if user.can_edit else "；网页上不能导入或发布数据。")
+            + "如需按领导、部门、编辑分权限登录，请在 `.streamlit/secrets.toml` 中配置账户（见 README「访问控制」）。",
+            icon=":material/lock_open:",
+        )
+    else:
+        st.caption(f"当前账户：{fmt.md(user.describe())}")
 
 
 # ---- template --------------------------------------------------------------------------------------
@@ -53,7 +73,7 @@ def _template_bytes() -> bytes:
     return template.build_template()
 
 
-def _template_section(store: Store) -> None:
+def _template_section(store: Store, scope: Scope) -> None:
     st.subheader("导入模板")
     st.markdown(
         "模板含 5 个数据工作表（评价结果、维度得分、问题整改、部门预算、评价批次）和逐列说明的「说明」工作表；"
@@ -74,22 +94,26 @@ def _template_section(store: Store) -> None:
     if sid:
         c2.download_button(
             "导出当前数据（模板格式）",
-            data=lambda: template.export_workbook(store.open(sid).read_tables()),
+            data=lambda: template.export_workbook(scope.restrict(store.open(sid).read_tables())),
             file_name=f"当前数据_{sid}.xlsx",
             mime=XLSX_MIME,
             key="admin_export",
             on_click="ignore",
             icon=":material/table_view:",
-            help="可在此基础上修改后重新导入（按编号更新）",
+            help="可在此基础上修改后重新导入（按编号更新）" + ("；只含您查看范围内的数据" if not scope.is_all else ""),
         )
 
 
-def _read_only_help(store: Store) -> None:
+def _read_only_help(store: Store, user: User) -> None:
     st.subheader("导入数据")
-    st.info(
-        "本服务以只读方式运行：网页上不能上传或发布数据（登录与权限功能上线前，任何拿到链接的人都能打开本页）。",
-        icon=":material/lock:",
-    )
+    if user.open_mode:
+        st.info("本服务以只读方式运行：网页上不能上传或发布数据。", icon=":material/lock:")
+    else:
+        st.info(
+            "您的账户只能查看数据：网页上导入和发布需要「编辑」角色（由管理员在账户配置中添加）。",
+            icon=":material/lock:",
+        )
+        return
     st.markdown("请在服务器上用命令行导入：")
     st.code(
         "python -m perfeval_dash template 导入模板.xlsx            # 生成空白模板\n"
@@ -118,17 +142,29 @@ def _scope_options(store: Store, result: importer.ImportResult | None) -> list[s
 
 
 def _load(
-    store: Store, upload, scopes: tuple, table: str | None, options: importer.ImportOptions
+    store: Store, upload, scopes: tuple, table: str | None, options: importer.ImportOptions, user: User
 ) -> importer.ImportResult:
-    """The import of this upload with these options, computed once per session (reruns reuse it)."""
+    """The import of this upload with these options, computed once per session (reruns reuse it); audited."""
     key = (upload.file_id, scopes, table, store.current_id(), options)
     cache = st.session_state.setdefault(_RESULT, {})
     if key not in cache:
         for old in [k for k in cache if k[0] != upload.file_id or k[3] != key[3]]:
             del cache[old]
-        cache[key] = importer.load_import(
+        result = importer.load_import(
             store, upload.getvalue(), upload.name, scopes=scopes, table=table, options=options
         )
+        _audit(
+            store,
+            user,
+            "import",
+            store.current_id(),
+            file=upload.name,
+            errors=len(result.errors),
+            warnings=len(result.warnings),
+            replace=[f"{r}:{y}" for r, y in scopes] or None,
+            outcome="refused" if result.refused else ("errors" if result.errors else "checked"),
+        )
+        cache[key] = result
     return cache[key]
 
 
@@ -161,7 +197,16 @@ def _options() -> importer.ImportOptions:
     )
 
 
-def _import_section(store: Store) -> None:
+def _audit(store: Store, user: User, action: str, snapshot: str | None, **detail) -> None:
+    """Record an action of this person in the audit log; say so on the page when the log cannot be written."""
+    actor = audit.Actor(user.login or "（开放模式）", user.name, "web", st.context.ip_address)
+    try:
+        audit.record(store, actor, action, snapshot, **detail)
+    except audit.AuditError as exc:
+        st.error(fmt.md(f"{exc}：本次操作未能记入审计日志。"), icon=":material/error:")
+
+
+def _import_section(store: Store, user: User) -> None:
     st.subheader("导入数据")
     published = st.session_state.pop(_PUBLISHED, None)
     if published:
@@ -183,7 +228,7 @@ def _import_section(store: Store) -> None:
             "CSV 所属的表", ["自动判断", *[display_table(t) for t in TABLE_ORDER]], key="admin_csv_table"
         )
         table = None if choice == "自动判断" else choice
-    first = _load(store, upload, (), table, options)
+    first = _load(store, upload, (), table, options, user)
     mode = st.radio(
         "导入方式",
         ["合并更新", "整体替换"],
@@ -198,7 +243,7 @@ def _import_section(store: Store) -> None:
     if mode == "整体替换":
         chosen = st.multiselect("要整体替换的 地区:评价年度", _scope_options(store, first), key="admin_scopes")
         scopes = tuple((s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])) for s in chosen)
-    result = _load(store, upload, scopes, table, options) if scopes else first
+    result = _load(store, upload, scopes, table, options, user) if scopes else first
     current_as_of = store.open(result.base_id).as_of if result.base_id else None
     as_of = st.date_input(
         "数据截至日期",
@@ -230,6 +275,17 @@ def _import_section(store: Store) -> None:
         except StoreError as exc:
             st.error(fmt.md(exc))
             return
+        _audit(
+            store,
+            user,
+            "publish",
+            snap.id,
+            file=result.file,
+            as_of=str(as_of),
+            replace=[f"{r}:{y}" for r, y in scopes] or None,
+            evaluations=snap.row_count("evaluations"),
+            problems=snap.row_count("problems"),
+        )
         _reset_upload()
         from perfeval_dash.ui.frame import use_snapshot  # the frame; imported here to keep render() testable alone
 
@@ -329,7 +385,7 @@ def _preview(result: importer.ImportResult) -> None:
 
 
 # ---- snapshots -------------------------------------------------------------------------------------
-def _snapshots_section(store: Store) -> None:
+def _snapshots_section(store: Store, scope: Scope) -> None:
     st.subheader("数据快照")
     snaps = list(reversed(store.list()))
     if not snaps:
@@ -343,19 +399,23 @@ def _snapshots_section(store: Store) -> None:
             "数据截至": fmt.date(s.as_of),
             "创建时间": fmt.local_time(s.created_at),
             "来源文件": "；".join(s.made_from),
-            **{display_table(t): s.row_count(t) for t in TABLE_ORDER},
+            # whole-snapshot row counts are every department's: only for those who read everything
+            **({display_table(t): s.row_count(t) for t in TABLE_ORDER} if scope.is_all else {}),
             "含模拟数据": "是" if s.has_synthetic else "否",
             "说明": s.manifest.get("note", ""),
         }
         for s in snaps
     ]
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch", key="admin_snapshots")
+    if not scope.is_all:
+        st.caption("快照的总行数包含其他部门的数据，按您的查看范围不显示；比较只含您查看范围内的数据。")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _comparison(root: str, old_id: str, new_id: str) -> changes.SnapshotComparison:
-    store = Store(root)  # snapshots are immutable, so (folder, ids) identifies the result
-    return changes.compare(store.open(old_id).read_tables(), store.open(new_id).read_tables())
+def _comparison(root: str, old_id: str, new_id: str, scope: Scope) -> changes.SnapshotComparison:
+    store = Store(root)  # snapshots are immutable, so (folder, ids, scope) identifies the result
+    old, new = (scope.restrict(store.open(i).read_tables()) for i in (old_id, new_id))
+    return changes.compare(old, new)
 
 
 def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -> None:
@@ -385,7 +445,7 @@ def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -
     )
 
 
-def _compare_section(store: Store) -> None:
+def _compare_section(store: Store, scope: Scope) -> None:
     st.subheader("比较两个快照")
     ids = list(reversed(store.list_ids()))
     if len(ids) < 2:
@@ -397,7 +457,7 @@ def _compare_section(store: Store) -> None:
     if old_id == new_id:
         st.caption("请选择两个不同的快照。")
         return
-    cmp = _comparison(str(store.root), old_id, new_id)
+    cmp = _comparison(str(store.root), old_id, new_id, scope)
     st.dataframe(changes.counts_frame(cmp.tables), hide_index=True, key="admin_cmp_counts")
     st.markdown(
         f"**评价**：新增 {cmp.evaluations_added.height} 条，删除 {cmp.evaluations_removed.height} 条，"

@@ -56,9 +56,25 @@ def local_time(iso: str | None) -> str:
     """An ISO time (UTC, as the store records it) in the `timezone` setting: '2026年11月22日 21:33'; '—' for None."""
     if not iso:
         return "—"
-    t = dt.datetime.fromisoformat(iso)
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return str(iso)  # shown as recorded rather than hidden
     t = (t if t.tzinfo else t.replace(tzinfo=dt.UTC)).astimezone(ZoneInfo(settings.TIMEZONE.value))
     return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
+
+
+_NUMERALS = "零一二三四五六七八九十"
+
+
+def zone_label() -> str:
+    """The `timezone` setting in words, e.g. "东八区" (Asia/Shanghai)."""
+    offset = dt.datetime.now(ZoneInfo(settings.TIMEZONE.value)).utcoffset() or dt.timedelta(0)
+    hours, minutes = divmod(abs(int(offset.total_seconds())) // 60, 60)
+    if hours == 0 and minutes == 0:
+        return "零时区"
+    number = _NUMERALS[hours] if hours <= 10 else "十" + _NUMERALS[hours - 10]
+    return f"{'东' if offset > dt.timedelta(0) else '西'}{number}区" + (f"{minutes}分" if minutes else "")
 
 
 def date(d: dt.date | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,9 @@ import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from perfeval_dash.auth import gate
+from perfeval_dash.auth.accounts import OPEN_USER, User
+from perfeval_dash.domain.scope import Scope
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.queries import options
 from perfeval_dash.queries.filters import Filters
@@ -38,13 +42,17 @@ CSS = (Path(__file__).with_name("app.css")).read_text(encoding="utf-8")
 
 @dataclass
 class Context:
-    """What a page needs for one run: the snapshot it reads, a connection, the filters, notices."""
+    """What a page needs for one run: the snapshot it reads, a connection, the filters, notices, who is looking.
+
+    The reader's scope travels in `filters.scope` (every query applies it) and `user.scope`.
+    """
 
     store: Store
     snapshot: Snapshot | None
     current_id: str | None
     con: duckdb.DuckDBPyConnection | None
     filters: Filters = field(default_factory=Filters)
+    user: User = OPEN_USER  # the logged-in person (auth.gate); OPEN_USER when no accounts are configured
     link_extra: dict[str, str] = field(default_factory=dict)  # page parameters for the share link
     link_slot: object = None
     notice_slot: object = None  # top of the page; notices are drawn there after the page ran
@@ -150,12 +158,13 @@ def _resolve_snapshot(store: Store) -> tuple[Snapshot | None, str | None]:
     return store.open(sid), current
 
 
-def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> tuple:
-    """A bound multiselect; URL values missing from the data are dropped with a notice."""
+def _filter(label: str, key: str, opts: list, all_opts: list | None = None, scope: Scope | None = None) -> tuple:
+    """A bound multiselect; URL values missing from the data (or outside the scope) are dropped with a notice."""
     bad = url_state.unknown_values(st.query_params.get_all(key), all_opts if all_opts is not None else opts)
     if bad:
         shown = "、".join(fmt.clip(b) for b in bad[:5]) + (f" 等 {len(bad)} 个值" if len(bad) > 5 else "")
-        notice(f"链接中的{label}「{shown}」在当前数据中不存在，已忽略。")
+        where = "不在您的查看范围内（或在当前数据中不存在）" if scope and not scope.is_all else "在当前数据中不存在"
+        notice(f"链接中的{label}「{shown}」{where}，已忽略。")
     chosen = st.sidebar.multiselect(
         label,
         opts,
@@ -170,8 +179,9 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None) -> t
 def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     """Run once per script run from app.py: resolve the snapshot, draw the sidebar filters, build the context."""
     st.session_state.pop(_CTX, None)
-    _bound_url()
     store = Store()
+    user = gate.require_login(store, APP_TITLE, fmt.md)  # while nobody is logged in: the login, and the run stops
+    _bound_url()
     _clean_once(store)
     try:
         snapshot, current = _resolve_snapshot(store)
@@ -180,16 +190,18 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
         snapshot, current = None, None
     st.html(f"<style>{CSS}</style>")  # print layout, phone grid, Chinese for the uploader's words
     st.sidebar.markdown(f"### {APP_TITLE}")
-    ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None)
+    ctx = Context(store, snapshot, current, connect(snapshot) if snapshot else None, user=user)
+    scope = user.scope  # the options offered and every query read only what this person may see
     if ctx.con is not None:
-        regions = _filter("地区", url_state.REGION, options.regions(ctx.con))
-        years = _filter("评价年度", url_state.YEAR, options.years(ctx.con))
-        budget_years = _filter("预算年度", url_state.BUDGET_YEAR, options.budget_years(ctx.con))
-        all_depts = options.departments(ctx.con, [])
+        opts = functools.partial(options.once, str(snapshot.path), ctx.con)  # per snapshot and scope, once
+        regions = _filter("地区", url_state.REGION, opts(options.regions, scope), scope=scope)
+        years = _filter("评价年度", url_state.YEAR, opts(options.years, scope), scope=scope)
+        budget_years = _filter("预算年度", url_state.BUDGET_YEAR, opts(options.budget_years, scope), scope=scope)
+        all_depts = opts(options.departments, [], scope)
         chosen = st.query_params.get_all(url_state.DEPT) + list(st.session_state.get(url_state.DEPT, []))
-        in_region = options.departments(ctx.con, list(regions)) if regions else all_depts
+        in_region = opts(options.departments, list(regions), scope) if regions else all_depts
         dept_opts = in_region + [d for d in dict.fromkeys(chosen) if d in all_depts and d not in in_region]
-        depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts)
+        depts = _filter("主管部门", url_state.DEPT, dept_opts, all_depts, scope=scope)
         types = _filter("评价类型", url_state.TYPE, list(EVAL_TYPES))
         grades = _filter("等级", url_state.GRADE, list(GRADES))
         ctx.filters = Filters(
@@ -199,6 +211,7 @@ def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
             depts=depts,
             types=types,
             grades=grades,
+            scope=scope,
         )
         st.sidebar.caption(ctx.snapshot_line())
     ctx.link_slot = st.sidebar.container()

@@ -38,12 +38,12 @@ def _free_port() -> int:
 
 
 class Server:
-    """One `streamlit run app.py` process serving a given data folder."""
+    """One `streamlit run app.py` process serving a given data folder (extra environment and options optional)."""
 
-    def __init__(self, data_dir: Path):
-        self.port = _free_port()
+    def __init__(self, data_dir: Path, env: dict | None = None, args: tuple[str, ...] = (), port: int | None = None):
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PERFEVAL_DATA_DIR=str(data_dir))
+        env = dict(os.environ, PERFEVAL_DATA_DIR=str(data_dir), **(env or {}))
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -56,6 +56,7 @@ class Server:
                 f"--server.port={self.port}",
                 "--browser.gatherUsageStats=false",
                 "--server.fileWatcherType=none",
+                *args,
             ],
             cwd=ROOT,
             env=env,
