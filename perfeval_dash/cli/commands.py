@@ -10,6 +10,7 @@ import sys
 from perfeval_dash import settings
 from perfeval_dash.cli import bench, importing
 from perfeval_dash.cli.exits import EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE  # noqa: F401
+from perfeval_dash.domain.rules import SettingError, application_rule
 from perfeval_dash.store import StorageError, Store, StoreError
 
 RAW = argparse.RawDescriptionHelpFormatter  # keeps the exit-code lines as written
@@ -132,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        application_rule()  # a malformed setting stops here, with its message, before any command runs
+    except SettingError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
     store = Store(args.data_dir)
     if getattr(args, "writes", False):
         store.clean_leftovers()  # leftovers of killed publishes; skipped while another publish runs

@@ -76,10 +76,11 @@ def cmd_import(args, store: Store) -> int:
     if args.dry_run:
         print(f"试运行：校验通过（{len(result.warnings)} 个警告），未发布。")
         return EXIT_OK
-    snap = importer.publish_import(store, result, args.as_of)
+    snap = importer.publish_import(store, result, args.as_of, actor=args.actor)
     print(
         f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
-        f"问题 {snap.row_count('problems')} 个），已设为当前快照。"
+        f"问题 {snap.row_count('problems')} 个；整改变化记录新增 {snap.manifest.get('events', 0)} 条），"
+        "已设为当前快照。"
     )
     return EXIT_OK
 
@@ -125,6 +126,12 @@ def register(sub) -> None:
         "--table", help="CSV 所属的表（评价结果/维度得分/问题整改/部门预算/评价批次）；默认按文件名或表头判断"
     )
     p.add_argument("--show-changes", type=int, default=50, metavar="N", help="每张表最多列出 N 个修改的值（默认 50）")
+    p.add_argument(
+        "--actor",
+        default=None,
+        metavar="姓名",
+        help="发布人：记入本次导入带来的每条整改变化记录（默认不记录，显示为“未记录”）",
+    )
     p.set_defaults(func=cmd_import, writes=True)
 
     p = sub.add_parser(
