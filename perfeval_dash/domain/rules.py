@@ -292,7 +292,7 @@ def rule_table_sql(alias: str = "r") -> str:
     )
 
 
-def rule_verdict_sql(grade: str, application: str, share: str, r: str = "r") -> str:
+def rule_verdict_sql(application: str, share: str, r: str = "r") -> str:
     """SQL: vocab.RULE_VERDICTS for an evaluation joined (LEFT) to the rule table `r` on its grade.
 
     `share` is the cut as a share of the evaluated amount (NULL when either amount is unknown). 未记录 (no

@@ -31,19 +31,31 @@ def facts_cte(f: Filters) -> tuple[str, dict]:
 _PROBLEM_SOURCES = ("problem_cube", "overdue_facts")  # derived tables with one row per group / per problem
 
 
-def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
-    """`pr`: rows of `problem_cube` (counts in `problems`) or `overdue_facts` for the problems in view.
+def groups_where(f: Filters, alias: str = "x") -> tuple[str, dict]:
+    """SQL condition for a row of a derived problem table (columns bid, gid) whose problems are in view.
 
     Problems of evaluations the filters select, plus batch-level problems (gid NULL) of the selected batches
     (region, evaluation year, the batch's budget year) only when no filter narrows within a batch: they belong
     to a whole batch, not to one department, type or grade.
-    Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
     """
-    assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
     batch_where, params = f.where("p", BATCH_COLUMNS - {"budget_year"})
     batch_year, year_params = f.where("p", frozenset({"budget_year"}))  # a batch-level problem's batch budget year
     eval_where, eval_params = f.where("e")
     batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
+    sql = f"""{alias}.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
+          AND ({alias}.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
+               OR ({alias}.gid IS NULL AND {batch_ok}
+                   AND {alias}.bid IN (SELECT bid FROM problem_batches p WHERE {batch_year})))"""
+    return sql, params | year_params | eval_params
+
+
+def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
+    """`pr`: rows of `problem_cube` (counts in `problems`) or `overdue_facts` for the problems in view (groups_where).
+
+    Flags: tracked (has a follow-up), done, open (rules.DONE_CODES / OPEN_CODES).
+    """
+    assert source in _PROBLEM_SOURCES  # a table name chosen by code, never by users
+    where, params = groups_where(f)
     sql = f"""
     pr AS (
         SELECT x.*, x.gid IS NULL AS batch_level,
@@ -51,8 +63,23 @@ def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
                coalesce(x.status_code IN {DONE_CODES}, FALSE) AS done,   -- vocab.DONE_STATUSES
                coalesce(x.status_code IN {OPEN_CODES}, FALSE) AS open    -- vocab.OPEN_STATUSES
         FROM {source} x
-        WHERE x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
-          AND (x.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
-               OR (x.gid IS NULL AND {batch_ok} AND x.bid IN (SELECT bid FROM problem_batches p WHERE {batch_year})))
+        WHERE {where}
     )"""
+    return sql, params
+
+
+def events_where(f: Filters, alias: str = "x") -> tuple[str, dict]:
+    """SQL condition for a row of event_facts in view: the problem's region and year, then groups_where's rule.
+
+    An event of a problem whose evaluation is no longer in the snapshot (gid NULL, eval_id set) counts like a
+    batch-level one: only when no filter narrows within a batch.
+    """
+    where, params = f.where(alias, BATCH_COLUMNS - {"budget_year"})
+    eval_where, eval_params = f.where("e")
+    batch_ok = "FALSE" if f.narrows_evaluations else "TRUE"
+    batch_year = f"{alias}.batch_budget_year = ANY($f_budget_years)" if f.budget_years else "TRUE"
+    year_params = {"f_budget_years": [int(y) for y in f.budget_years]} if f.budget_years else {}
+    sql = f"""{where}
+          AND ({alias}.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
+               OR ({alias}.gid IS NULL AND {batch_ok} AND {batch_year}))"""
     return sql, params | year_params | eval_params

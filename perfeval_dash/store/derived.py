@@ -115,8 +115,9 @@ BUILD = (
     # problems in this snapshot whose deadline moved or that were reopened (a few per cent at most)
     """CREATE TABLE revised_facts AS
     SELECT f.pid, f.bid, f.gid, f.problem_id, f.category, f.status_code, f.due_date, f.original_due, f.synthetic,
-           r.deadline_changes, r.pushes, r.reopens
-    FROM problem_facts f JOIN problem_revisions r USING (problem_id)""",
+           r.deadline_changes, r.pushes, r.reopens, p.eval_id, p.region, p.eval_year, p.description,
+           p.responsible_unit
+    FROM problem_facts f JOIN problem_revisions r USING (problem_id) JOIN problems p USING (problem_id)""",
     # every event with the evaluation group (gid) and batch budget year its problem belongs to, for 本期变化
     """CREATE TABLE event_facts AS
     SELECT v.snapshot_id, v.problem_id, v.kind, v.old_value, v.new_value, v.eval_id, v.region, v.eval_year,
@@ -170,6 +171,7 @@ BUILD_AS_OF = (
            coalesce(sum(r.pushes), 0)::INTEGER AS pushes,
            count(r.pid) FILTER (WHERE r.reopens > 0)::INTEGER AS reopened,
            count(*) FILTER (WHERE {_OPEN} AND b.published_date IS NULL)::INTEGER AS open_age_unknown,
+           count(*) FILTER (WHERE {_OPEN} AND f.due_date IS NULL)::INTEGER AS open_no_due,
            {_bucket_counts(_OPEN, "date_diff('day', b.published_date, $as_of)", "open_age")},
            {_bucket_counts(_LATE_CUR, "date_diff('day', f.due_date, $as_of)", "late_cur")},
            {_bucket_counts(_LATE_ORIG, "date_diff('day', f.original_due, $as_of)", "late_orig")}

@@ -203,6 +203,20 @@ class Store:
             and (self.snapshots_dir / snapshot_id / "manifest.json").is_file()
         )
 
+    def lineage(self, snapshot_id: str) -> list[Snapshot]:
+        """The snapshots a snapshot was published on top of, newest first (each one's `base`, while it exists).
+
+        Its problem_events hold every change since the oldest of them; a snapshot published before history was
+        recorded ends the line."""
+        out, seen = [], {snapshot_id}
+        base = self.open(snapshot_id).base
+        while base and base not in seen and self.exists(base):
+            seen.add(base)
+            snap = self.open(base)
+            out.append(snap)
+            base = snap.base
+        return out
+
     def open(self, snapshot_id: str | None = None) -> Snapshot:
         """A snapshot by id (default: the current one); StoreError if there is none such."""
         sid = snapshot_id or self.current_id()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from perfeval_dash.domain.vocab import UNKNOWN
-from perfeval_dash.store.schema import TABLES
+from perfeval_dash.store.schema import ALL_TABLES
 
 DERIVED = {
     "amount_wan": "计入金额（万元）",
@@ -50,6 +50,30 @@ DERIVED = {
     "link": "详情",
     "synthetic": "模拟数据",
     "executed_wan": "执行金额（万元）",
+    # follow-up over time
+    "overdue_cur": "逾期（按现行期限）",
+    "overdue_orig": "逾期（按原定期限）",
+    "revised": "改期问题",
+    "pushes": "改期（推迟）次数",
+    "reopened": "重新打开的问题",
+    "open_over_year": "未完成超过一年",
+    "original_due": "原定整改期限",
+    "deadline_changes": "期限调整次数",
+    "reopens": "重新打开次数",
+    "days_overdue_orig": "按原定期限逾期天数",
+    "years": "出现年度",
+    "n_years": "年度数",
+    "first_year": "最早年度",
+    "last_year": "最近年度",
+    "categories": "屡查屡犯类别数",
+    "change": "变化",
+    "consequence": "结果应用",
+    "share": "核减比例",
+    "verdict": "规则核对",
+    "with_amount": "记录了金额的项数",
+    "bucket": "天数分段",
+    "dept_link": "部门档案",
+    "application_wan": "结果应用涉及金额（万元）",
 }
 
 
@@ -57,7 +81,7 @@ def label(column: str) -> str:
     """The Chinese label of a column: derived labels first, then the contract's headers (with unit)."""
     if column in DERIVED:
         return DERIVED[column]
-    for table in TABLES.values():
+    for table in ALL_TABLES.values():
         for c in table.columns:
             if c.name == column:
                 return f"{c.header}（{c.unit}）" if c.unit and c.unit != "分" else c.header
@@ -76,7 +100,7 @@ def chinese(df: pl.DataFrame) -> pl.DataFrame:
 
 # how a missing value reads in a table, per column (others: "—")
 MISSING = {"ratio": UNKNOWN, "project_budget_wan": UNKNOWN, "gap_wan": UNKNOWN}
-PERCENT = ("ratio", "rate")
+PERCENT = ("ratio", "rate", "share", "rate_cur", "rate_orig")
 
 
 def _text(value: float | None, column: str) -> str:
