@@ -418,8 +418,15 @@ def detail(con, t, s: State, as_of) -> dict:
     return out
 
 
-def page(con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt.date) -> Timed:
+def page(
+    con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt.date, since: str | None = None
+) -> Timed:
     """The floor's figures for one page run, keyed like figures.page (with times per figure)."""
+    from perfeval_dash.bench import floor_followup as fu  # the follow-up figures' floor (it imports this module)
+    from perfeval_dash.bench.figures import FLAG_VERDICTS
+    from perfeval_dash.domain.rules import application_rule
+
+    rule = application_rule()
     f, out = s.filters, Timed()
     t0 = time.perf_counter()
     out.update(frame(con, t, s))
@@ -448,8 +455,41 @@ def page(con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt
             out.add("by_department", by_department, con, t, f, as_of)
             out.add("overdue", overdue, con, t, f, as_of)
             out.add("batch_level", batch_level, con, t, f, as_of)
+            if out.add("fu_summary", fu.summary, con, t, f, as_of)["tracked"]:
+                out.add("fu_by_department", fu.by_department, con, t, f, as_of)
+                out.add("fu_revised", fu.revised, con, t, f, as_of)
+            out.add("fu_repeats", fu.repeats, con, t, f)
     elif name == "detail":
         t0 = time.perf_counter()
         out.update(detail(con, t, s, as_of))
+        if out["evaluation"] is not None:
+            out["verdict"] = fu.verdict(con, t, s.eval_id, rule)
+            out["timeline"] = fu.timeline(con, t, s.eval_id)
+            out["deadlines"] = fu.deadlines(con, t, s.eval_id)
         out.times["detail"] = time.perf_counter() - t0
+    elif name == "changes":
+        if since is not None and out.add("change_counts", fu.change_counts, con, t, f, since)["problems"].sum():
+            out.add("changes", fu.changes, con, t, f, since)
+    elif name == "application":
+        out.add("app_matrix", fu.app_matrix, con, t, f)
+        out.add("app_money", fu.app_money, con, t, f)
+        evaluations = out["app_matrix"]["evaluations"].sum()
+        if evaluations and out.add("app_compliance", fu.app_compliance, con, t, f, rule).height:
+            out.add("app_flagged", fu.app_flagged, con, t, f, rule, FLAG_VERDICTS)
+    elif name == "department":
+        if not f.depts:
+            out["department_index"] = out["departments_in_regions"]
+            return out
+        head = out.add("headline", headline, con, t, f)
+        out.add("problem_totals", problem_totals, con, t, f, as_of)
+        out.add("fu_summary", fu.summary, con, t, f, as_of)
+        if head["evaluations"]:
+            out.add("trend", trend, con, t, f)
+        out.add("dept_evaluations", fu.dept_evaluations, con, t, f)
+        out.add("coverage", coverage, con, t, f)
+        out.add("open_problems", fu.open_problems, con, t, f, as_of)
+        if out.add("fu_repeats", fu.repeats, con, t, f).height:
+            out.add("repeat_problems", fu.repeat_problems, con, t, f)
+        out.add("app_matrix", fu.app_matrix, con, t, f)
+        out.add("app_flagged", fu.app_flagged, con, t, f, rule, FLAG_VERDICTS)
     return out

@@ -28,7 +28,7 @@ DONE = DONE_STATUSES
 def load(path: str) -> pd.DataFrame:
     """One table of the snapshot, whole, with dates as datetimes."""
     df = pd.read_parquet(path)
-    for c in ("due_date", "closed_date"):
+    for c in ("due_date", "closed_date", "original_due_date", "published_date", "effective_date"):
         if c in df.columns:
             df[c] = pd.to_datetime(df[c])
     return df
@@ -461,8 +461,13 @@ def detail(d: Data, s: State, as_of: dt.date) -> dict:
     }
 
 
-def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
+def page(d: Data, name: str, s: State, as_of: dt.date, since: str | None = None) -> dict:
     """The usual way's figures for one page run, keyed like figures.page."""
+    from perfeval_dash.bench import usual_followup as fu  # the follow-up figures (that module imports this one)
+    from perfeval_dash.bench.figures import FLAG_VERDICTS
+    from perfeval_dash.domain.rules import application_rule
+
+    rule = application_rule()
     f = s.filters
     out = frame(d, s)
     if name in ("overview", "scores"):
@@ -513,6 +518,43 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
                 "overdue": (_pl(late), total),
                 "batch_level": _pl(batch_level(p)),
             }
+            out["fu_summary"] = fu.summary(d, f, as_of)
+            if out["fu_summary"]["tracked"]:
+                out["fu_by_department"] = fu.by_department(d, f, as_of)
+                out["fu_revised"] = fu.revised(d, f, as_of)
+            out["fu_repeats"] = fu.repeats(d, f, as_of)
     elif name == "detail":
         out |= detail(d, s, as_of)
+        if out["evaluation"] is not None:
+            out["verdict"] = fu.verdict(d, s.eval_id, rule)
+            out["timeline"] = fu.timeline(d, s.eval_id)
+            out["deadlines"] = fu.deadlines(d, s.eval_id)
+    elif name == "changes":
+        if since is not None:
+            out["change_counts"] = fu.change_counts(d, f, since)
+            if out["change_counts"]["problems"].sum():
+                out["changes"] = fu.changes(d, f, since)
+    elif name == "application":
+        out["app_matrix"], out["app_money"] = fu.app_matrix(d, f), fu.app_money(d, f)
+        if out["app_matrix"]["evaluations"].sum():
+            out["app_compliance"] = fu.app_compliance(d, f, rule)
+            if out["app_compliance"].height:
+                out["app_flagged"] = fu.app_flagged(d, f, rule, FLAG_VERDICTS)
+    elif name == "department":
+        if not f.depts:
+            out["department_index"] = out["departments_in_regions"]
+            return out
+        out["headline"] = headline(d.evaluations, f)
+        out["problem_totals"] = problem_totals(problems_in_view(d, f, as_of))
+        out["fu_summary"] = fu.summary(d, f, as_of)
+        if out["headline"]["evaluations"]:
+            out["trend"] = _pl(trend(_amounts(d.evaluations[filter_evaluations(d.evaluations, f)])))
+        out["dept_evaluations"] = fu.dept_evaluations(d, f)
+        out["coverage"] = _pl(coverage(d, f))
+        out["open_problems"] = fu.open_problems(d, f, as_of)
+        out["fu_repeats"] = fu.repeats(d, f, as_of)
+        if out["fu_repeats"].height:
+            out["repeat_problems"] = fu.repeat_problems(d, f, as_of)
+        out["app_matrix"] = fu.app_matrix(d, f)
+        out["app_flagged"] = fu.app_flagged(d, f, rule, FLAG_VERDICTS)
     return out
