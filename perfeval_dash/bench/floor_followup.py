@@ -11,8 +11,8 @@ import re
 
 import polars as pl
 
-from perfeval_dash.bench import floor
-from perfeval_dash.bench.floor import DONE, OPEN, _problems_from, _row, _where
+from perfeval_dash.bench import floor_sql
+from perfeval_dash.bench.floor_sql import DONE, OPEN, _problems_from, _row, _where
 from perfeval_dash.domain.rules import ApplicationRule
 from perfeval_dash.domain.vocab import (
     APPLICATIONS,
@@ -49,7 +49,7 @@ GRADE_ORDER = "(VALUES " + ", ".join(f"('{g}', {i})" for i, g in enumerate(GRADE
 def _q(con, sql: str, params: dict | None = None) -> pl.DataFrame:
     """floor._q with only the parameters the statement names (DuckDB refuses unused ones)."""
     used = set(re.findall(r"\$(\w+)", sql))
-    return floor._q(con, sql, {k: v for k, v in (params or {}).items() if k in used})
+    return floor_sql._q(con, sql, {k: v for k, v in (params or {}).items() if k in used})
 
 
 def _bucket(days: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from perfeval_dash.bench.usual import Data, _amounts, _pl, filter_evaluations, problems_in_view
+from perfeval_dash.bench.usual_data import Data, _amounts, _pl, filter_evaluations, problems_in_view
 from perfeval_dash.domain.rules import ApplicationRule
 from perfeval_dash.domain.vocab import (
     APPLICATIONS,
@@ -511,7 +511,7 @@ def timeline(d: Data, eval_id: str) -> pl.DataFrame:
 
 
 def deadlines(d: Data, eval_id: str) -> pl.DataFrame:
-    from perfeval_dash.bench.usual import load
+    from perfeval_dash.bench.usual_data import load
 
     pr = load(d.paths["problems"])
     p = pr[pr["eval_id"] == eval_id].merge(revisions(d), on="problem_id", how="left").sort_values("problem_id")
