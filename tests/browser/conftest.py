@@ -40,10 +40,10 @@ def _free_port() -> int:
 class Server:
     """One `streamlit run app.py` process serving a given data folder."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, **env_vars: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PERFEVAL_DATA_DIR=str(data_dir))
+        env = dict(os.environ, PERFEVAL_DATA_DIR=str(data_dir), **env_vars)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
