@@ -298,7 +298,9 @@ def test_editor_batch_is_refused_when_the_data_moved_on(three, editor):
     store, (a, b, c) = three
     at = editor
     at.multiselect(key="fu_pick_0").select("p2").run()
-    at.button(key="fu_add").click().run()  # 整改中 → 整改中 is allowed as a no-op entry; the point is the base
+    at.button(key="fu_add").click().run()  # 整改中 → 整改中: nothing to publish yet
+    at.button(key="fu_publish").click().run()
+    assert any("都没有变化" in e.value for e in at.error) and len(store.list_ids()) == 3
     store.publish(store.open().read_tables(), as_of=AS_OF, made_from=["someone else"])
     at.run()
     assert any("数据已被更新" in e.value for e in at.error)

@@ -239,3 +239,13 @@ def test_events_are_a_pure_function_of_two_problem_tables():
     assert history.events(None, a, pub).height == 0
     orig = history.original_deadlines(a, b).to_list()
     assert orig == [None, None, D(2025, 12, 31), None]
+
+
+def test_a_new_line_of_history_compares_with_nothing(three):
+    store, (a, b, c) = three
+    snap = store.publish(state_a(), as_of=AS_OF_A, made_from=["fresh"], start_history=True)
+    assert snap.base is None and snap.manifest["events"] == 0
+    assert snap.read_table("problem_events").height == 0, "a new line carries no earlier history"
+    assert store.lineage(snap.id) == []
+    again = store.publish(state_b(), as_of=AS_OF_B, made_from=["next"])
+    assert again.base == snap.id and again.manifest["events"] == 4

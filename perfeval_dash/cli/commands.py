@@ -65,7 +65,9 @@ def cmd_demo(args, store: Store) -> int:
     if args.with_real:
         tables = bundled.combine(bundled.real_tables(), tables)
         made_from.insert(0, "seed.py（真实记录）")
-    snap = store.publish(tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current)
+    snap = store.publish(
+        tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current, start_history=True
+    )  # a demo set replaces everything: a new line of history, not a change of the current data
     print(
         f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
         f"（模拟数据）{'' if args.no_current else '，已设为当前快照'}"

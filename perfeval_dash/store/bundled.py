@@ -49,12 +49,13 @@ def publish_bundled(store: Store) -> Snapshot:
 
     tables = bundled_tables()
     dates = history_as_ofs()
-    for as_of, earlier in reversed(list(zip(dates, demo.earlier_states(tables, dates, seed=DEMO_SEED)))):
+    for i, (as_of, earlier) in enumerate(reversed(list(zip(dates, demo.earlier_states(tables, dates, DEMO_SEED))))):
         store.publish(
             earlier,
             as_of=as_of,
             made_from=[f"演示数据生成器 seed={DEMO_SEED}（模拟数据，{as_of.isoformat()} 的整改进展）"],
             note="内置快照的较早状态：模拟数据的整改进展（真实记录不变）",
+            start_history=i == 0,  # the bundle starts its own history, whatever was current before
         )
     return store.publish(
         bundled_tables(),

@@ -240,13 +240,16 @@ class Store:
         actor: str | None = None,
         event_notes: dict[tuple[str, str], str] | None = None,
         expect_current: object = UNCHECKED,
+        start_history: bool = False,
     ) -> Snapshot:
         """Validate, write a complete new snapshot under a temporary name, rename it in, then move CURRENT.
 
         Under the publish lock, the problems are compared with the snapshot current at that moment and every change
         is appended to problem_events (history.py), by `actor` (None = 未记录) with `event_notes` per (problem_id,
         kind). `expect_current` (a snapshot id, or None for an empty store) refuses the publish when the current
-        snapshot moved since the caller read it. Tables the store keeps itself are never taken from `tables`.
+        snapshot moved since the caller read it. `start_history` starts a new line of history instead (no
+        comparison, no events: e.g. the bundled data or a demo set replacing everything). Tables the store keeps
+        itself are never taken from `tables`.
         A failed write raises StorageError and leaves the data folder as it was (CURRENT, every snapshot).
         `_fail_after` simulates a crash for tests: "write", "rename" (snapshot in place, CURRENT untouched).
         """
@@ -265,7 +268,8 @@ class Store:
             if expect_current is not UNCHECKED and base != expect_current:
                 raise StoreError("数据已被更新（当前快照已变），未发布；请重新载入后再发布")
             who = Publication(actor, event_notes or {})
-            return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after, base, who)
+            history_base = None if start_history else base
+            return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after, history_base, who)
 
     @contextlib.contextmanager
     def _writing(self, what: str, during: tuple[str, str]):

@@ -372,6 +372,14 @@ def _review_and_publish(ctx: Context, current: str) -> None:
 def _publish(ctx: Context, pending: dict, as_of: dt.date) -> None:
     """Publish the batch through the store's atomic path; the session then shows the new snapshot."""
     store = ctx.store
+    moved = [
+        r
+        for r in pending["changes"].values()
+        if (r["status"], r["closed_date"], r["due_date"]) != (r["old_status"], r["old_closed"], r["old_due"])
+    ]
+    if not moved:
+        st.error("清单中的问题都没有变化（整改状态、完成日期、整改期限与原来相同），无需发布。")
+        return
     changes = pl.DataFrame(
         [
             {
