@@ -189,14 +189,14 @@ def repeat_problems(con, t, f: Filters) -> tuple[pl.DataFrame, int]:
     hit = f"""
         SELECT * FROM (
             SELECT e.region AS region, e.department AS department, p.category AS category, e.eval_year AS eval_year,
-                   p.problem_id, p.eval_id, p.description, p.status, p.due_date, p.synthetic,
+                   p.problem_id, p.eval_id, p.status, p.due_date, p.synthetic,
                    count(DISTINCT e.eval_year) OVER (PARTITION BY e.region, e.department, p.category) AS years
             FROM {src} AND p.eval_id IS NOT NULL)
         WHERE years >= 2"""
     df = _q(
         con,
         f"""
-        SELECT region, department, category, eval_year, problem_id, eval_id, description, status, due_date, synthetic
+        SELECT region, department, category, eval_year, problem_id, eval_id, status, due_date, synthetic
         FROM ({hit}) ORDER BY region, department, category, eval_year, problem_id LIMIT 1000""",
         p,
     )

@@ -220,7 +220,7 @@ def repeat_problems(d: Data, f: Filters, as_of: dt.date) -> tuple[pl.DataFrame, 
     keys = ["region", "department", "category"]
     hit = p[p.groupby(keys)["eval_year"].transform("nunique") >= 2]
     top = hit.sort_values([*keys, "eval_year", "problem_id"]).head(1000)
-    cols = [*keys, "eval_year", "problem_id", "eval_id", "description", "status", "due_date", "synthetic"]
+    cols = [*keys, "eval_year", "problem_id", "eval_id", "status", "due_date", "synthetic"]
     return _pl(top[cols]), len(hit)
 
 
@@ -284,10 +284,10 @@ def _net(d: Data, f: Filters, since: str) -> pd.DataFrame:
         snapshot_id=("snapshot_id", "max"),
         synthetic=("synthetic", "any"),
     )
-    lastrow = j[j["at_last"]].groupby("problem_id").first()
+    lastrow = j[j["at_last"]].groupby("problem_id").first(skipna=False)
     pres = pres.join(lastrow[["eval_id", "region", "eval_year", "department"]])
-    fnd = j[j["kind"] == FOUND].groupby("problem_id").last()["new_value"].rename("found_status")
-    rmv = j[j["kind"] == REMOVED].groupby("problem_id").first()["old_value"].rename("removed_status")
+    fnd = j[j["kind"] == FOUND].groupby("problem_id").last(skipna=False)["new_value"].rename("found_status")
+    rmv = j[j["kind"] == REMOVED].groupby("problem_id").first(skipna=False)["old_value"].rename("removed_status")
     pres = pres.join(fnd).join(rmv)
     rows = [
         pd.DataFrame(
@@ -307,8 +307,10 @@ def _net(d: Data, f: Filters, since: str) -> pd.DataFrame:
     ]
     both = pres.index[pres["existed"] & pres["present"]]
     fields = j[j["kind"].isin([STATUS_CHANGED, DEADLINE_CHANGED, UNIT_CHANGED]) & j["problem_id"].isin(both)]
-    fg = fields.groupby(["problem_id", "kind"]).agg(old_value=("old_value", "first"), new_value=("new_value", "last"))
-    fg = fg.reset_index()
+    g = fields.groupby(["problem_id", "kind"])  # rows are in snapshot order; a missing value counts (skipna=False)
+    fg = pd.DataFrame(
+        {"old_value": g["old_value"].first(skipna=False), "new_value": g["new_value"].last(skipna=False)}
+    ).reset_index()
     old, new, kind = fg["old_value"], fg["new_value"], fg["kind"]
     old_d, new_d = _date(old), _date(new)
     change = np.select(

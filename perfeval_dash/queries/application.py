@@ -18,7 +18,7 @@ from perfeval_dash.domain.rules import (
     rule_table_sql,
     rule_verdict_sql,
 )
-from perfeval_dash.domain.vocab import APPLICATIONS, CANCEL, CUT, NOT_RECORDED, RULE_VERDICTS, SUSPEND
+from perfeval_dash.domain.vocab import APPLICATIONS, CANCEL, CUT, NO_RULE, NOT_RECORDED, RULE_VERDICTS, SUSPEND
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import Filters
 
@@ -26,11 +26,25 @@ CONSEQUENCES = (*APPLICATIONS, NOT_RECORDED)  # the columns of the grade × cons
 MOVES_MONEY = (CUT, SUSPEND, CANCEL)  # consequences whose amount is money taken from the next budget
 
 
-def _facts_cte(f: Filters) -> tuple[str, dict]:
-    """`a`: application_facts of the evaluations in view, with grade, department and the share of amount cut."""
+def _cube_cte(f: Filters) -> tuple[str, dict]:
+    """`ac`: application_cube rows (counts and sums per group and consequence) of the evaluations in view."""
     where, params = f.where("e")
     sql = f"""
-    c AS (SELECT gid, region, eval_year, department, grade, synthetic FROM eval_cube e WHERE {where}),
+    c AS (SELECT gid, grade, synthetic FROM eval_cube e WHERE {where}),
+    ac AS (
+        SELECT x.*, c.grade, c.synthetic, coalesce(x.application, $not_recorded) AS consequence
+        FROM application_cube x JOIN c USING (gid)
+    )"""
+    return sql, params | {"not_recorded": NOT_RECORDED}
+
+
+def _facts_cte(f: Filters, rule_grades_only: bool = False) -> tuple[str, dict]:
+    """`a`: application_facts of the evaluations in view, with grade, department and the share of amount cut
+    (only those of the grades the rule speaks of when `rule_grades_only`; $rule_grade must then be bound)."""
+    where, params = f.where("e")
+    graded = "AND e.grade IN (SELECT unnest($rule_grade))" if rule_grades_only else ""
+    sql = f"""
+    c AS (SELECT gid, region, eval_year, department, grade, synthetic FROM eval_cube e WHERE {where} {graded}),
     a AS (
         SELECT x.*, c.region, c.eval_year, c.department, c.grade, c.synthetic,
                coalesce(x.application, $not_recorded) AS consequence,
@@ -42,15 +56,18 @@ def _facts_cte(f: Filters) -> tuple[str, dict]:
 
 def matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Grade × consequence: per grade (best first) the evaluations of each consequence (未记录 last) and all."""
-    facts, params = _facts_cte(f)
-    cols = ", ".join(f"count(*) FILTER (WHERE a.consequence = $k{i})::BIGINT AS c{i}" for i in range(len(CONSEQUENCES)))
+    cube, params = _cube_cte(f)
+    cols = ", ".join(
+        f"coalesce(sum(ac.evaluations) FILTER (WHERE ac.consequence = $k{i}), 0)::BIGINT AS c{i}"
+        for i in range(len(CONSEQUENCES))
+    )
     df = fetch(
         con,
         f"""
-    WITH {facts},
+    WITH {cube},
     final AS (
-        SELECT g.grade, {cols}, count(a.gid)::BIGINT AS evaluations
-        FROM {grade_values_sql("g")} LEFT JOIN a USING (grade)
+        SELECT g.grade, {cols}, coalesce(sum(ac.evaluations), 0)::BIGINT AS evaluations
+        FROM {grade_values_sql("g")} LEFT JOIN ac USING (grade)
         GROUP BY g.grade, g.ord ORDER BY g.ord
     )
     SELECT * FROM final""",
@@ -62,17 +79,17 @@ def matrix(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 def money(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
     """Per consequence: evaluations, their evaluated amount, and the amount the consequence moved (万元; NULL where
     no amount is recorded), and how many of them record one."""
-    facts, params = _facts_cte(f)
+    cube, params = _cube_cte(f)
     order = "(VALUES " + ", ".join(f"($k{i}, {i})" for i in range(len(CONSEQUENCES))) + ") k(consequence, ord)"
     return fetch(
         con,
         f"""
-    WITH {facts},
+    WITH {cube},
     final AS (
-        SELECT k.consequence, count(a.gid)::BIGINT AS evaluations, sum(a.amount_wan) AS amount_wan,
-               sum(a.application_wan) AS application_wan, count(a.application_wan)::BIGINT AS with_amount,
-               coalesce(bool_or(a.synthetic), FALSE) AS synthetic
-        FROM {order} LEFT JOIN a USING (consequence)
+        SELECT k.consequence, coalesce(sum(ac.evaluations), 0)::BIGINT AS evaluations, sum(ac.amount_wan) AS amount_wan,
+               sum(ac.application_wan) AS application_wan, coalesce(sum(ac.with_amount), 0)::BIGINT AS with_amount,
+               coalesce(bool_or(ac.synthetic), FALSE) AS synthetic
+        FROM {order} LEFT JOIN ac USING (consequence)
         GROUP BY k.consequence, k.ord ORDER BY k.ord
     )
     SELECT * FROM final""",
@@ -82,7 +99,7 @@ def money(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 
 def compliance(con: duckdb.DuckDBPyConnection, f: Filters, rule: tuple[ApplicationRule, ...]) -> pl.DataFrame:
     """Per grade with a rule: evaluations by verdict (vocab.RULE_VERDICTS) under the bureau's rule."""
-    facts, params = _facts_cte(f)
+    facts, params = _facts_cte(f, rule_grades_only=True)
     cols = ", ".join(f"count(*) FILTER (WHERE verdict = $v{i})::BIGINT AS v{i}" for i in range(len(RULE_VERDICTS)))
     df = fetch(
         con,
@@ -112,7 +129,7 @@ def flagged(
     limit: int = settings.LIST_ROWS.value,
 ) -> tuple[pl.DataFrame, int]:
     """Evaluations whose verdict under the rule is one of `verdicts` (top `limit`, worst grade first), and how many."""
-    facts, params = _facts_cte(f)
+    facts, params = _facts_cte(f, rule_grades_only=NO_RULE not in verdicts)  # other grades are all 规则未涉及
     df = fetch(
         con,
         f"""

@@ -39,7 +39,11 @@ def _net_cte(f: Filters) -> tuple[str, dict]:
     where, params = events_where(f)
     field_kinds = f"('{STATUS_CHANGED}', '{DEADLINE_CHANGED}', '{UNIT_CHANGED}')"
     sql = f"""
-    ev AS (SELECT * FROM event_facts x WHERE x.snapshot_id > $since AND {where}),
+    ev AS (
+        SELECT * FROM event_facts x
+        WHERE x.snap_ord > (SELECT coalesce(max(snap_ord), 0) FROM event_snapshots WHERE snapshot_id <= $since)
+          AND x.snapshot_id > $since AND {where}
+    ),
     ends AS (
         SELECT *, min(snapshot_id) OVER w AS first_snap, max(snapshot_id) OVER w AS last_snap
         FROM ev WINDOW w AS (PARTITION BY problem_id)

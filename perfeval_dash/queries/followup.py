@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.domain.rules import OPEN_CODES, original_due_sql, status_name_sql
+from perfeval_dash.domain.rules import OPEN_CODES, status_name_sql
 from perfeval_dash.domain.vocab import AGE_BUCKETS, AGE_LABELS, EVENT_KINDS, NOT_RECORDED, UNKNOWN, YEAR_DAYS
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import Filters
@@ -212,27 +212,28 @@ def repeat_departments(rep: pl.DataFrame) -> pl.DataFrame:
 def repeat_problems(
     con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date, limit: int = settings.LIST_ROWS.value
 ) -> tuple[pl.DataFrame, int]:
-    """The problems behind 屡查屡犯: those of a department and category found in two or more years (top `limit`)."""
+    """The problems behind 屡查屡犯: those of a department and category found in two or more years (top `limit`),
+    with their evaluation (its page holds the text); and how many there are."""
     check_as_of(con, as_of)
     where, params = groups_where(f)
     df = fetch(
         con,
         f"""
     WITH facts AS (
-        SELECT x.pid, x.problem_id, x.category, x.status_code, x.synthetic, c.region, c.department, c.eval_year
-        FROM problem_facts x JOIN eval_cube c USING (gid) WHERE {where}
+        SELECT x.pid, x.gid, x.problem_id, x.eval_id, x.category, x.status_code, x.due_date, x.synthetic
+        FROM problem_facts x WHERE {where} AND x.gid IS NOT NULL
+    ),
+    named AS (
+        SELECT f.*, c.region, c.department, c.eval_year FROM facts f JOIN eval_cube c USING (gid)
     ),
     groups AS (
-        SELECT region, department, category FROM facts GROUP BY ALL HAVING count(DISTINCT eval_year) >= 2
+        SELECT region, department, category FROM named GROUP BY ALL HAVING count(DISTINCT eval_year) >= 2
     ),
-    hit AS (SELECT * FROM facts SEMI JOIN groups USING (region, department, category)),
-    top AS (SELECT * FROM hit ORDER BY region, department, category, eval_year, pid LIMIT $limit),
+    hit AS (SELECT * FROM named SEMI JOIN groups USING (region, department, category)),
     final AS (
-        SELECT t.region, t.department, t.category, t.eval_year, t.problem_id, p.eval_id, p.description,
-               {status_name_sql("t.status_code")} AS status, p.due_date, t.synthetic,
-               (SELECT count(*) FROM hit) AS total
-        FROM top t JOIN problems p USING (problem_id)
-        ORDER BY t.region, t.department, t.category, t.eval_year, t.problem_id
+        SELECT region, department, category, eval_year, problem_id, eval_id,
+               {status_name_sql("status_code")} AS status, due_date, synthetic, count(*) OVER () AS total
+        FROM hit ORDER BY region, department, category, eval_year, problem_id LIMIT $limit
     )
     SELECT * FROM final""",
         params | {"limit": limit},
@@ -283,7 +284,7 @@ def timeline(con: duckdb.DuckDBPyConnection, eval_id: str) -> pl.DataFrame:
     WITH final AS (
         SELECT v.problem_id, v.snapshot_id, v.effective_date, v.kind, v.old_value, v.new_value, v.source,
                coalesce(v.actor, $not_recorded) AS actor, v.note, v.synthetic
-        FROM problem_events v JOIN (VALUES {kinds}) k(kind, ord) USING (kind)
+        FROM event_facts v JOIN (VALUES {kinds}) k(kind, ord) USING (kind)
         WHERE v.eval_id = $id
         ORDER BY v.problem_id, v.snapshot_id, k.ord
     )
@@ -296,12 +297,12 @@ def deadlines(con: duckdb.DuckDBPyConnection, eval_id: str) -> pl.DataFrame:
     """Per problem of one evaluation: its current and original deadline, pushes back and reopenings."""
     return fetch(
         con,
-        f"""
+        """
     WITH final AS (
-        SELECT p.problem_id, p.due_date, {original_due_sql("p")} AS original_due,
+        SELECT p.problem_id, p.due_date, p.original_due,
                coalesce(r.pushes, 0) AS pushes, coalesce(r.deadline_changes, 0) AS deadline_changes,
                coalesce(r.reopens, 0) AS reopens
-        FROM problems p LEFT JOIN problem_revisions r USING (problem_id)
+        FROM problem_facts p LEFT JOIN problem_revisions r USING (problem_id)
         WHERE p.eval_id = $id ORDER BY p.problem_id
     )
     SELECT * FROM final""",

@@ -93,7 +93,7 @@ BUILD = (
     SELECT (row_number() OVER (ORDER BY p.problem_id))::INTEGER AS pid,
            b.bid, x.gid,                                         -- gid NULL: a batch-level problem
            p.category, ({status_code_sql("p.status")})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id,
-           {original_due_sql("p")} AS original_due
+           {original_due_sql("p")} AS original_due, p.eval_id
     FROM problems p
     JOIN problem_batches b USING (region, eval_year)
     LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = p.eval_id""",
@@ -118,17 +118,25 @@ BUILD = (
            r.deadline_changes, r.pushes, r.reopens, p.eval_id, p.region, p.eval_year, p.description,
            p.responsible_unit
     FROM problem_facts f JOIN problem_revisions r USING (problem_id) JOIN problems p USING (problem_id)""",
-    # every event with the evaluation group (gid) and batch budget year its problem belongs to, for 本期变化
+    # every event with the evaluation group (gid) and batch budget year its problem belongs to, in publish order
+    # (snap_ord numbers the snapshots, so "since a snapshot" skips the older row groups), for 本期变化 and timelines
     """CREATE TABLE event_facts AS
-    SELECT v.snapshot_id, v.problem_id, v.kind, v.old_value, v.new_value, v.eval_id, v.region, v.eval_year,
-           v.synthetic, x.gid, b.budget_year AS batch_budget_year
+    SELECT (dense_rank() OVER (ORDER BY v.snapshot_id))::INTEGER AS snap_ord, v.*, x.gid,
+           b.budget_year AS batch_budget_year
     FROM problem_events v
     LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = v.eval_id
-    LEFT JOIN (SELECT region, eval_year, budget_year FROM batches) b USING (region, eval_year)""",
+    LEFT JOIN (SELECT region, eval_year, budget_year FROM batches) b USING (region, eval_year)
+    ORDER BY v.snapshot_id, v.problem_id""",
+    """CREATE TABLE event_snapshots AS SELECT DISTINCT snapshot_id, snap_ord FROM event_facts ORDER BY snap_ord""",
     # 结果应用 of every evaluation (NULL application = 未记录) with the amount a share of cut is measured against
     f"""CREATE TABLE application_facts AS
     SELECT x.gid, e.eval_id, e.application, e.application_wan, e.application_year, {amount_sql("e")} AS amount_wan
     FROM evaluations e JOIN (SELECT gid, eval_id FROM eval_facts) x USING (eval_id)""",
+    # 结果应用 counts and sums per evaluation group and consequence (NULL = 未记录)
+    """CREATE TABLE application_cube AS
+    SELECT gid, application, count(*) AS evaluations, sum(amount_wan) AS amount_wan,
+           sum(application_wan) AS application_wan, count(application_wan) AS with_amount
+    FROM application_facts GROUP BY ALL""",
 )
 
 

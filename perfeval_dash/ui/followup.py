@@ -199,8 +199,10 @@ def repeats_section(ctx: Context, key: str = "fu_repeats") -> pl.DataFrame:
         f"共 {per_dept.height:,} 个部门、{rep.height:,} 个“部门 + 问题类别”在所选评价年度中重复出现"
         "（整批共性问题不属于单个部门，不计入；按评价年度筛选时只看所选年度）。"
     )
-    widgets.table(ctx, _dept_links(ctx, per_dept), "屡查屡犯（按部门）", key=f"{key}_depts", column_config=DEPT_LINK)
-    widgets.table(ctx, _dept_links(ctx, rep), "屡查屡犯（部门与问题类别）", key=key, column_config=DEPT_LINK)
+    rows = settings.LIST_ROWS.value  # the tables show the first rows (most categories, most problems)
+    for df, name, k in ((per_dept, "屡查屡犯（按部门）", f"{key}_depts"), (rep, "屡查屡犯（部门与问题类别）", key)):
+        note = f"共 {df.height:,} 行，表中显示前 {rows:,} 行。" if df.height > rows else None
+        widgets.table(ctx, _dept_links(ctx, df.head(rows)), name, key=k, note=note, column_config=DEPT_LINK)
     return rep
 
 
