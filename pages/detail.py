@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP, UNKNOWN
 from perfeval_dash.queries import detail
-from perfeval_dash.ui import charts, fmt, frame, labels, signals, url_state, widgets
+from perfeval_dash.ui import charts, fmt, followup, frame, labels, signals, url_state, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -139,6 +139,9 @@ if batch:
     if batch["recommendations"]:
         with st.expander("整批改进措施（原文）"):
             st.text(batch["recommendations"])
+
+followup.detail_section(ctx, ev)  # 结果应用 and the timeline of its problems
+
 problem_columns = ("description", "category", "status", "due_date", "responsible_unit")
 widgets.brief(
     ctx,

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from perfeval_dash.queries import problems
-from perfeval_dash.ui import charts, fmt, frame, headlines, widgets
+from perfeval_dash.ui import charts, fmt, followup, frame, headlines, widgets
 
 ctx = frame.page_context()
 frame.require_data(ctx)
@@ -76,3 +76,5 @@ if batch.height:
     st.subheader("整批共性问题")
     st.caption("报告针对整批评价（地区 + 评价年度）提出的共性问题，不属于某一项评价。")
     widgets.table(ctx, batch, "整批共性问题", key="batch_problems", first=("description", "category", "region"))
+
+followup.problems_section(ctx)  # deadlines (current / original), ageing, revisions, 屡查屡犯

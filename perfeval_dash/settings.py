@@ -142,6 +142,14 @@ TIMEZONE = Setting(
     "time zone in which times (snapshot creation, audit log …) are shown",
     env="PERFEVAL_TIMEZONE",
 )
+APPLICATION_RULE = Setting(
+    "application_rule",
+    "中:核减>=10%; 差:取消/暂停",
+    "the bureau's 结果应用 rule: per grade the consequences that follow it, optionally with the least share of the "
+    "evaluated amount cut (`等级:结果/结果>=N%`, rules separated by `;`); evaluations whose recorded consequence "
+    "breaks it are flagged, 未记录 never follows it; a malformed rule stops the app and the CLI with a message",
+    env="PERFEVAL_APPLICATION_RULE",
+)
 NEAR_EDGE_POINTS = Setting("near_edge_points", 1.0, "a score this close to a grade-band edge is flagged", unit="分")
 DEMO_SEED = Setting("demo_seed", 7, "random seed of the bundled synthetic demo set and of `demo`/`bench`")
 DEMO_EVALUATIONS = Setting("demo_evaluations", 300, "evaluations in the bundled synthetic demo set")

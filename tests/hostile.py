@@ -24,7 +24,8 @@ TEXT_COLUMNS = {
     name: [
         c.name
         for c in t.columns
-        if c.dtype == pl.String and c.name not in ("eval_id", "problem_id", "eval_type", "grade", "status")
+        if c.dtype == pl.String
+        and c.name not in ("eval_id", "problem_id", "eval_type", "grade", "status", "application")
     ]
     for name, t in schema.TABLES.items()
 }

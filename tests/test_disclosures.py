@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from perfeval_dash.cli import commands as cli
+from perfeval_dash.domain.scope import ALL
 from perfeval_dash.ingest import importer, template
 from perfeval_dash.ingest.changes import strip_rows
 from perfeval_dash.queries import coverage, detail, overview, problems, scores
@@ -84,7 +85,8 @@ def test_a_snapshot_without_the_new_columns_reads_them_as_false_and_republishes(
     assert tables["batches"]["title_generated"].to_list() == [False, False]
     con = store_mod.connect(old)
     assert con.sql("SELECT count(*) FROM evaluations WHERE NOT budget_year_assumed").fetchall() == [(5,)]
-    assert detail.batch(con, REGION, 2023)["title_generated"] is False
+    eval_id = tables["evaluations"].filter(pl.col("eval_year") == 2023)["eval_id"][0]
+    assert detail.batch(con, detail.evaluation(con, eval_id, ALL))["title_generated"] is False
     assert store.publish(tables, as_of=AS_OF, made_from=["again"]).row_count("evaluations") == 5
 
 
@@ -156,10 +158,10 @@ def test_coverage_leaves_out_evaluations_without_budget_year_and_counts_them(mix
 
 
 def test_the_detail_of_a_grade_only_evaluation(mixed):
-    ev = detail.evaluation(mixed, "notice-2022-06")
+    ev = detail.evaluation(mixed, "notice-2022-06", ALL)
     assert ev["score"] is None and ev["computed_grade"] is None and ev["grade"] == "中"
     assert ev["budget_year"] is None and ev["budget_year_assumed"] is False
-    b = detail.batch(mixed, notice.REGION, notice.EVAL_YEAR)
+    b = detail.batch(mixed, ev)
     assert b["title"] == notice.GENERATED_TITLE and b["title_generated"] is True and b["budget_year"] is None
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from perfeval_dash.bench import serve
-from perfeval_dash.bench.load import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, SNAP_RE, make_plan, read_options
+from perfeval_dash.bench.load import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, SNAP_RE, _pages, make_plan, read_options
 from perfeval_dash.store import Store
+from perfeval_dash.ui.frame import PAGES
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,14 +83,15 @@ def test_load_run_five_sessions_with_a_publish(tmp_path):
 
 
 def test_load_plan_is_deterministic_and_covers_every_page(tmp_path):
-    """The same seed gives the same steps; 5 sessions × 4 steps visit all six pages and use the data's values."""
+    """The same seed gives the same steps; 5 sessions × 8 steps visit every page and use the data's values."""
     store = Store(tmp_path / "data")
     r = cli("--data-dir", str(store.root), "demo", "--evaluations", "300")
     assert r.returncode == 0, r.stderr
     opts = read_options(store.root)
-    a, b = make_plan(opts, 5, 4, seed=3), make_plan(opts, 5, 4, seed=3)
-    assert a == b and a != make_plan(opts, 5, 4, seed=4)
-    assert {s.page for plan in a for s in plan} == {"", "scores", "coverage", "problems", "detail", "data_admin"}
+    a, b = make_plan(opts, 5, 8, seed=3), make_plan(opts, 5, 8, seed=3)
+    assert a == b and a != make_plan(opts, 5, 8, seed=4)
+    every = {url for url, _ in _pages()}
+    assert len(every) == len(PAGES) and {s.page for plan in a for s in plan} == every
     for plan in a:
         assert plan[0].kind == "open"
         for s in plan:

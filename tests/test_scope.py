@@ -12,7 +12,9 @@ import polars as pl
 import pytest
 
 import perfeval_dash.queries as queries_pkg
+from perfeval_dash.domain.rules import application_rule
 from perfeval_dash.domain.scope import ALL, Scope
+from perfeval_dash.domain.vocab import RULE_VERDICTS
 from perfeval_dash.queries import coverage, detail, options, overview, problems
 from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
 from perfeval_dash.store import Store, connect
@@ -76,7 +78,7 @@ def query_functions():
                     yield f"{info.name}.{name}", fn
 
 
-def arguments(fn, con, snap, scope: Scope, eval_id: str) -> list:
+def arguments(fn, con, snap, scope: Scope, eval_id: str, problem_ids=()) -> list:
     """Arguments by parameter name; a new query with a parameter not known here fails the test until added."""
     known = {
         "snapshot_key": f"leak-test-{eval_id}",  # options.once: the option list of the scope, through the memo
@@ -92,6 +94,10 @@ def arguments(fn, con, snap, scope: Scope, eval_id: str) -> list:
         "region": REGION,
         "eval_year": 2024,
         "ev": detail.evaluation(con, eval_id, scope),  # the detail queries take what `evaluation` returned
+        "rule": application_rule(),
+        "problem_ids": sorted(problem_ids),
+        "verdicts": RULE_VERDICTS,
+        "since": "00000000T000000-000000",  # every event of the snapshot counts as a change since then
     }
     out = []
     for name, p in inspect.signature(fn).parameters.items():
@@ -112,7 +118,7 @@ def test_no_query_shows_anything_outside_the_scope(con, snap, outside):
     checked = []
     for name, fn in query_functions():
         for eval_id in (forbidden_eval, sorted(outside["mine"])[0]):
-            args = arguments(fn, con, snap, SCOPE, eval_id)
+            args = arguments(fn, con, snap, SCOPE, eval_id, outside["problem_ids"])
             if "ev" in inspect.signature(fn).parameters and eval_id == forbidden_eval:
                 assert args[1] is None  # `evaluation` refused it, so nothing keyed by it can be asked
                 with pytest.raises(TypeError):

@@ -22,6 +22,9 @@ PAGE_SCRIPTS = {
     "coverage": "pages/coverage.py",
     "problems": "pages/problems.py",
     "detail": "pages/detail.py",
+    "changes": "pages/changes.py",
+    "application": "pages/application.py",
+    "department": "pages/department.py",
 }
 WIDGETS = (
     ("region", "regions"),

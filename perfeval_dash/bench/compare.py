@@ -20,6 +20,8 @@ def _scalar(v):
         with contextlib.suppress(AttributeError, ValueError):
             v = v.item()
     if hasattr(v, "to_pydatetime"):
+        if v != v:  # pandas' NaT (missing date) is unequal to itself, as NaN is
+            return None
         v = v.to_pydatetime()
     if isinstance(v, dt.datetime) and v.time() == dt.time(0):
         v = v.date()

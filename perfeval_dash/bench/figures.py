@@ -9,10 +9,24 @@ import duckdb
 
 from perfeval_dash import settings
 from perfeval_dash.bench.states import State
-from perfeval_dash.queries import coverage, detail, options, overview, problems, scores
+from perfeval_dash.domain.rules import application_rule
+from perfeval_dash.domain.vocab import BREAKS, UNVERIFIABLE
+from perfeval_dash.queries import (
+    application,
+    changes,
+    coverage,
+    department,
+    detail,
+    followup,
+    options,
+    overview,
+    problems,
+    scores,
+)
 
-PAGES = ("overview", "scores", "coverage", "problems", "detail")
+PAGES = ("overview", "scores", "coverage", "problems", "detail", "changes", "application", "department")
 THR = settings.COVERAGE_THRESHOLD.value
+FLAG_VERDICTS = (BREAKS, UNVERIFIABLE)  # as ui.followup.FLAG_VERDICTS
 
 
 class Timed(dict):
@@ -42,8 +56,39 @@ def frame(out: Timed, con, s: State) -> None:
         out["departments_in_regions"], out.times["departments_in_regions"] = every, 0.0
 
 
-def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) -> Timed:
-    """All figures one page run computes (sidebar options included), keyed by figure name."""
+def follow_up(out: Timed, con, f, as_of: dt.date) -> None:
+    """The problems page's 整改跟踪 section (ui.followup.problems_section)."""
+    fs = out.add("fu_summary", followup.summary, con, f, as_of)
+    if fs["tracked"]:
+        out.add("fu_by_department", followup.by_department, con, f, as_of)
+        out.add("fu_revised", followup.revised, con, f, as_of)
+    out.add("fu_repeats", followup.repeats, con, f, as_of)
+
+
+def department_sheet(out: Timed, con, s: State, as_of: dt.date) -> None:
+    """The department sheet (pages/department.py)."""
+    f = s.filters
+    if not f.depts:
+        out.add("department_index", options.departments, con, list(f.regions), f.scope)
+        return
+    head = out.add("headline", overview.headline, con, f)
+    out.add("problem_totals", problems.totals, con, f, as_of)
+    out.add("fu_summary", followup.summary, con, f, as_of)
+    if head["evaluations"]:
+        out.add("trend", overview.trend, con, f)
+    out.add("dept_evaluations", department.evaluations, con, f)
+    out.add("coverage", coverage.by_department, con, f, THR)
+    out.add("open_problems", followup.open_problems, con, f, as_of)
+    if out.add("fu_repeats", followup.repeats, con, f, as_of).height:
+        out.add("repeat_problems", followup.repeat_problems, con, f, as_of)
+    out.add("app_matrix", application.matrix, con, f)
+    out.add("app_flagged", application.flagged, con, f, application_rule(), FLAG_VERDICTS)
+
+
+def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date, since: str | None = None) -> Timed:
+    """All figures one page run computes (sidebar options included), keyed by figure name.
+
+    `since`: the earlier snapshot 本期变化 counts from (the snapshot's base; None when it has none)."""
     f, out = s.filters, Timed()
     frame(out, con, s)
     if name == "overview":
@@ -74,10 +119,26 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date) ->
             out.add("by_department", problems.by_department, con, f, as_of)
             out.add("overdue", problems.overdue, con, f, as_of)
             out.add("batch_level", problems.batch_level, con, f, as_of)
+            follow_up(out, con, f, as_of)
     elif name == "detail":
         ev = out.add("evaluation", detail.evaluation, con, s.eval_id, f.scope)
         if ev is not None:
             out.add("dimensions", detail.dimensions, con, ev)
             out.add("problems", detail.problems, con, ev, as_of)
             out.add("batch", detail.batch, con, ev)
+            out.add("verdict", application.verdict, con, ev, application_rule())
+            out.add("timeline", followup.timeline, con, ev)
+            out.add("deadlines", followup.deadlines, con, ev)
+    elif name == "changes":
+        if since is not None and out.add("change_counts", changes.counts, con, f, since)["problems"].sum():
+            out.add("changes", changes.changes, con, f, since)
+    elif name == "application":
+        out.add("app_matrix", application.matrix, con, f)
+        out.add("app_money", application.money, con, f)
+        if out["app_matrix"]["evaluations"].sum():
+            comp = out.add("app_compliance", application.compliance, con, f, application_rule())
+            if comp.height:
+                out.add("app_flagged", application.flagged, con, f, application_rule(), FLAG_VERDICTS)
+    elif name == "department":
+        department_sheet(out, con, s, as_of)
     return out

@@ -14,44 +14,20 @@ import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.bench.figures import Timed
+from perfeval_dash.bench import floor_followup as fu
+from perfeval_dash.bench.figures import FLAG_VERDICTS, Timed
+from perfeval_dash.bench.floor_sql import DONE, OPEN, _problems_from, _q, _row, _where, tables  # noqa: F401
 from perfeval_dash.bench.states import State
-from perfeval_dash.domain.rules import grade_sql, grade_values_sql, near_edge_sql
+from perfeval_dash.domain.rules import application_rule, grade_sql, grade_values_sql, near_edge_sql
 from perfeval_dash.domain.vocab import (
     BELOW,
-    DONE_STATUSES,
     GRADES,
     MET,
     NO_FOLLOW_UP,
-    OPEN_STATUSES,
     UNKNOWN,
     WHOLE_DEPARTMENT,
 )
-from perfeval_dash.queries.filters import BATCH_COLUMNS, BUDGET_COLUMNS, EVALUATION_COLUMNS, Filters
-from perfeval_dash.store import Snapshot
-
-OPEN = "(" + ", ".join(f"'{x}'" for x in OPEN_STATUSES) + ")"
-DONE = "(" + ", ".join(f"'{x}'" for x in DONE_STATUSES) + ")"
-
-
-def tables(snapshot: Snapshot) -> dict[str, str]:
-    """`read_parquet('…')` expressions for the snapshot's five files (paths come from the store)."""
-    return {
-        n: "read_parquet('" + str(snapshot.table_path(n)).replace("'", "''") + "')" for n in snapshot.manifest["tables"]
-    }
-
-
-def _where(f: Filters, a: str, columns: frozenset[str] = EVALUATION_COLUMNS) -> tuple[str, dict]:
-    """The filters as a condition on alias `a` (the app's own filter semantics; the queries below are the floor's)."""
-    return f.where(a, columns)
-
-
-def _q(con, sql: str, params: dict | None = None) -> pl.DataFrame:
-    return con.sql(sql, params=params or None).pl()
-
-
-def _row(df: pl.DataFrame) -> dict | None:
-    return df.row(0, named=True) if df.height else None
+from perfeval_dash.queries.filters import BATCH_COLUMNS, BUDGET_COLUMNS, Filters
 
 
 def frame(con, t: dict, s: State) -> dict:
@@ -181,27 +157,6 @@ def coverage_regions(con, t, f: Filters) -> pl.DataFrame:
         FROM k GROUP BY ALL ORDER BY region, budget_year DESC""",
         p,
     )
-
-
-def _problems_from(t, f: Filters, need_eval: bool = False) -> tuple[str, dict]:
-    """FROM clause over problems, joined to evaluations only when a filter or an output column needs it."""
-    pw, pp = _where(f, "p", frozenset({"region", "eval_year"}))
-    bw, bp = _where(f, "bt", frozenset({"budget_year"}))
-    pp |= bp
-    if f.budget_years:  # an evaluation's problem by its evaluation's budget year; a batch-level one by its batch's
-        pw += f" AND (p.eval_id IS NOT NULL OR p.eval_id IS NULL AND {bw})"
-        need_eval = True
-    if not f.narrows_evaluations and not need_eval:
-        return f"{t['problems']} p WHERE {pw}", pp
-    ew, ep = _where(f, "e")
-    batch = "FALSE" if f.narrows_evaluations else "TRUE"
-    return (
-        f"{t['problems']} p LEFT JOIN (SELECT eval_id, region, eval_year, budget_year, department, eval_type, grade "
-        f"FROM {t['evaluations']}) e USING (eval_id) "
-        f"LEFT JOIN (SELECT region, eval_year, budget_year FROM {t['batches']}) bt "
-        f"ON bt.region = p.region AND bt.eval_year = p.eval_year "
-        f"WHERE {pw} AND ((p.eval_id IS NOT NULL AND {ew}) OR (p.eval_id IS NULL AND {batch}))"
-    ), pp | ep
 
 
 def problem_totals(con, t, f: Filters, as_of) -> dict:
@@ -447,8 +402,11 @@ def detail(con, t, s: State, as_of) -> dict:
     return out
 
 
-def page(con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt.date) -> Timed:
+def page(
+    con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt.date, since: str | None = None
+) -> Timed:
     """The floor's figures for one page run, keyed like figures.page (with times per figure)."""
+    rule = application_rule()
     f, out = s.filters, Timed()
     t0 = time.perf_counter()
     out.update(frame(con, t, s))
@@ -481,8 +439,41 @@ def page(con: duckdb.DuckDBPyConnection, t: dict, name: str, s: State, as_of: dt
             out.add("by_department", by_department, con, t, f, as_of)
             out.add("overdue", overdue, con, t, f, as_of)
             out.add("batch_level", batch_level, con, t, f, as_of)
+            if out.add("fu_summary", fu.summary, con, t, f, as_of)["tracked"]:
+                out.add("fu_by_department", fu.by_department, con, t, f, as_of)
+                out.add("fu_revised", fu.revised, con, t, f, as_of)
+            out.add("fu_repeats", fu.repeats, con, t, f)
     elif name == "detail":
         t0 = time.perf_counter()
         out.update(detail(con, t, s, as_of))
+        if out["evaluation"] is not None:
+            out["verdict"] = fu.verdict(con, t, s.eval_id, rule)
+            out["timeline"] = fu.timeline(con, t, s.eval_id)
+            out["deadlines"] = fu.deadlines(con, t, s.eval_id)
         out.times["detail"] = time.perf_counter() - t0
+    elif name == "changes":
+        if since is not None and out.add("change_counts", fu.change_counts, con, t, f, since)["problems"].sum():
+            out.add("changes", fu.changes, con, t, f, since)
+    elif name == "application":
+        out.add("app_matrix", fu.app_matrix, con, t, f)
+        out.add("app_money", fu.app_money, con, t, f)
+        evaluations = out["app_matrix"]["evaluations"].sum()
+        if evaluations and out.add("app_compliance", fu.app_compliance, con, t, f, rule).height:
+            out.add("app_flagged", fu.app_flagged, con, t, f, rule, FLAG_VERDICTS)
+    elif name == "department":
+        if not f.depts:
+            out["department_index"] = out["departments_in_regions"]
+            return out
+        head = out.add("headline", headline, con, t, f)
+        out.add("problem_totals", problem_totals, con, t, f, as_of)
+        out.add("fu_summary", fu.summary, con, t, f, as_of)
+        if head["evaluations"]:
+            out.add("trend", trend, con, t, f)
+        out.add("dept_evaluations", fu.dept_evaluations, con, t, f)
+        out.add("coverage", coverage, con, t, f)
+        out.add("open_problems", fu.open_problems, con, t, f, as_of)
+        if out.add("fu_repeats", fu.repeats, con, t, f).height:
+            out.add("repeat_problems", fu.repeat_problems, con, t, f)
+        out.add("app_matrix", fu.app_matrix, con, t, f)
+        out.add("app_flagged", fu.app_flagged, con, t, f, rule, FLAG_VERDICTS)
     return out

@@ -112,20 +112,21 @@ class DataOptions:
 
 
 def read_options(root: str | Path) -> DataOptions:
+    from perfeval_dash.domain.scope import ALL
     from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
     from perfeval_dash.queries import options
     from perfeval_dash.store import Store, connect
 
     con = connect(Store(root).open())
-    regions = options.regions(con)
+    regions = options.regions(con, ALL)  # the load test runs in open mode: everyone reads all
     values = {
         "region": regions,
-        "year": [str(y) for y in options.years(con)],
-        "dept": options.departments(con, []),
+        "year": [str(y) for y in options.years(con, ALL)],
+        "dept": options.departments(con, [], ALL),
         "type": list(EVAL_TYPES),
         "grade": list(GRADES),
     }
-    depts_in = {r: options.departments(con, [r]) for r in regions}
+    depts_in = {r: options.departments(con, [r], ALL) for r in regions}
     ids = [
         r[0] for r in con.sql("SELECT eval_id FROM evaluations ORDER BY hash(eval_id), eval_id LIMIT 500").fetchall()
     ]

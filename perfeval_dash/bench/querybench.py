@@ -49,7 +49,7 @@ def _figure_times(runs: list) -> dict[str, float]:
 def measure(root: str, runs: int, usual_runs: int) -> dict:
     """Per page: cold and warm seconds of ours, the floor and the usual way; paired ratios; mismatches."""
     snap = Store(root).open()
-    as_of, tables = snap.as_of, floor.tables(snap)
+    as_of, tables, since = snap.as_of, floor.tables(snap), snap.base  # 本期变化 compares with the base snapshot
     data = usual.Data(snap)
     out: dict = {}
     mismatches: list[str] = []
@@ -64,28 +64,28 @@ def measure(root: str, runs: int, usual_runs: int) -> dict:
         states = make_states(connect(snap), runs + 1, offset=i + 1)
         # cold: nothing cached in this process for ours, a new DuckDB connection for the floor, empty st.cache_data
         reset_ours()
-        ours0, ours_cold = _timed(lambda p=page, s=states[0]: figures.page(connect(snap), p, s, as_of))  # incl. build
+        ours0, ours_cold = _timed(lambda p=page, s=states[0]: figures.page(connect(snap), p, s, as_of, since))
         fcon = duckdb.connect()
-        floor0, floor_cold = _timed(floor.page, fcon, tables, page, states[0], as_of)
+        floor0, floor_cold = _timed(floor.page, fcon, tables, page, states[0], as_of, since)
         usual.clear()
-        usual0, usual_cold = _timed(usual.page, data, page, states[0], as_of)
+        usual0, usual_cold = _timed(usual.page, data, page, states[0], as_of, since)
         check(page, states[0].label(), ours0, floor0, "floor")
         check(page, states[0].label(), ours0, usual0, "usual")
         ours_t, floor_t, ratios, o_times, f_times = [], [], [], [], []
         for k, s in enumerate(states[1:]):
             if k % 2:
-                f, tf = _timed(floor.page, fcon, tables, page, s, as_of)
-                o, to = _timed(figures.page, connect(snap), page, s, as_of)
+                f, tf = _timed(floor.page, fcon, tables, page, s, as_of, since)
+                o, to = _timed(figures.page, connect(snap), page, s, as_of, since)
             else:
-                o, to = _timed(figures.page, connect(snap), page, s, as_of)
-                f, tf = _timed(floor.page, fcon, tables, page, s, as_of)
+                o, to = _timed(figures.page, connect(snap), page, s, as_of, since)
+                f, tf = _timed(floor.page, fcon, tables, page, s, as_of, since)
             if check(page, s.label(), o, f, "floor"):
                 ours_t.append(to), floor_t.append(tf), ratios.append(to / tf)
                 o_times.append(o.times), f_times.append(f.times)
         u_ratios, usual_t = [], []
         for s, to in zip(states[1 : 1 + usual_runs], ours_t):
-            u, tu = _timed(usual.page, data, page, s, as_of)
-            o = figures.page(connect(snap), page, s, as_of)
+            u, tu = _timed(usual.page, data, page, s, as_of, since)
+            o = figures.page(connect(snap), page, s, as_of, since)
             if check(page, s.label(), o, u, "usual"):
                 usual_t.append(tu), u_ratios.append(tu / to)
         med = lambda xs: statistics.median(xs) if xs else None

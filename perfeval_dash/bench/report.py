@@ -221,11 +221,11 @@ def markdown_block(results: dict[int, dict], info: dict, note: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, block: str) -> None:
-    """Replace the generated block in `path`, keeping every hand-written line outside it."""
+def write(path: Path, block: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the generated block (between `begin` and `end`) in `path`, keeping every hand-written line outside it."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if BEGIN in text and END in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END) + "\n?", lambda _: block, text, flags=re.S)
+    if begin in text and end in text:
+        text = re.sub(re.escape(begin) + ".*?" + re.escape(end) + "\n?", lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n" + block
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,89 +12,26 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import polars as pl
-import streamlit as st
 
 from perfeval_dash import settings
+from perfeval_dash.bench import usual_followup as fu
+from perfeval_dash.bench.figures import FLAG_VERDICTS
 from perfeval_dash.bench.states import State
-from perfeval_dash.domain.rules import BAND_EDGES, grade_for_score
-from perfeval_dash.domain.vocab import BELOW, DONE_STATUSES, GRADES, MET, NO_FOLLOW_UP, UNKNOWN, WHOLE_DEPARTMENT
+from perfeval_dash.bench.usual_data import (  # noqa: F401  (re-exported: usual.Data, usual.clear, usual.load)
+    DONE,
+    Data,
+    _amounts,
+    _num,
+    _pl,
+    clear,
+    filter_evaluations,
+    load,
+    load_problems,
+    problems_in_view,
+)
+from perfeval_dash.domain.rules import BAND_EDGES, application_rule, grade_for_score
+from perfeval_dash.domain.vocab import BELOW, GRADES, MET, NO_FOLLOW_UP, UNKNOWN, WHOLE_DEPARTMENT
 from perfeval_dash.queries.filters import Filters
-from perfeval_dash.store import Snapshot
-
-DONE = DONE_STATUSES
-
-
-@st.cache_data(show_spinner=False)
-def load(path: str) -> pd.DataFrame:
-    """One table of the snapshot, whole, with dates as datetimes."""
-    df = pd.read_parquet(path)
-    for c in ("due_date", "closed_date"):
-        if c in df.columns:
-            df[c] = pd.to_datetime(df[c])
-    return df
-
-
-@st.cache_data(show_spinner=False)
-def load_problems(problems_path: str, evaluations_path: str, batches_path: str) -> pd.DataFrame:
-    """Problems with the columns of their evaluation (department, type, grade …) and their batch's budget year."""
-    cols = ["eval_id", "region", "eval_year", "budget_year", "department", "project_name", "eval_type", "grade"]
-    ev = load(evaluations_path)[cols].rename(columns={"budget_year": "budget_year_e"})
-    p = load(problems_path).merge(ev, on="eval_id", how="left", suffixes=("", "_e"))
-    batches = load(batches_path)[["region", "eval_year", "budget_year"]].rename(
-        columns={"budget_year": "budget_year_b"}
-    )
-    return p.merge(batches, on=["region", "eval_year"], how="left")
-
-
-class Data:
-    """Lazy access to the snapshot's tables the usual way (every access goes through the cache)."""
-
-    def __init__(self, snapshot: Snapshot):
-        self.paths = {n: str(snapshot.table_path(n)) for n in snapshot.manifest["tables"]}
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        if name == "problems":
-            return load_problems(self.paths["problems"], self.paths["evaluations"], self.paths["batches"])
-        return load(self.paths[name])
-
-
-def clear() -> None:
-    """Forget every cached table (a cold start of the usual way)."""
-    load.clear()
-    load_problems.clear()
-
-
-def _pl(df: pd.DataFrame) -> pl.DataFrame:
-    return pl.from_pandas(df.reset_index(drop=True))
-
-
-def _num(x):
-    return None if x is None or (isinstance(x, float) and np.isnan(x)) else x
-
-
-def filter_evaluations(ev: pd.DataFrame, f: Filters, sfx: str = "") -> pd.Series:
-    """Rows matching the filters; columns a frame lacks (a budget table has no eval_year) are not filtered."""
-    m = pd.Series(True, index=ev.index)
-    for col, values in (
-        ("region", f.regions),
-        ("eval_year", f.years),
-        ("budget_year", f.budget_years),
-        ("department", f.depts),
-        ("eval_type", f.types),
-        ("grade", f.grades),
-    ):
-        c = col + sfx if col in ("region", "eval_year", "budget_year") else col
-        if values and c in ev.columns:
-            m &= ev[c].isin(list(values))
-    return m
-
-
-def _amounts(e: pd.DataFrame) -> pd.DataFrame:
-    return e.assign(
-        amount_wan=e["evaluated_wan"].fillna(e["budget_wan"]),
-        amount_from_budget=e["evaluated_wan"].isna() & e["budget_wan"].notna(),
-    )
 
 
 def frame(d: Data, s: State) -> dict:
@@ -218,26 +155,6 @@ def coverage_regions(rows: pd.DataFrame) -> pd.DataFrame:
         g["budget_wan"] > 0, g["evaluated_known_wan"] / g["budget_wan"].where(g["budget_wan"] > 0), np.nan
     )
     return g.sort_values(["region", "budget_year"], ascending=[True, False])
-
-
-def problems_in_view(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
-    p = d.problems
-    m = filter_evaluations(p, Filters(regions=f.regions, years=f.years))
-    if f.budget_years:  # batch-level problems: the batch's budget year
-        m &= p["eval_id"].notna() | p["budget_year_b"].isin(list(f.budget_years))
-    ev_ok = p["eval_id"].notna() & filter_evaluations(p, f, sfx="_e")
-    p = p[m & (ev_ok | (p["eval_id"].isna() & (not f.narrows_evaluations)))]
-    cutoff = pd.Timestamp(as_of)
-    tracked = p["status"].notna()
-    done = p["status"].isin(DONE)
-    return p.assign(
-        tracked=tracked,
-        done=done,
-        open=tracked & ~done,
-        overdue=tracked & ~done & (p["due_date"] < cutoff),
-        batch_level=p["eval_id"].isna(),
-        days=(cutoff - p["due_date"]).dt.days,
-    )
 
 
 def problem_totals(p: pd.DataFrame) -> dict:
@@ -494,8 +411,9 @@ def detail(d: Data, s: State, as_of: dt.date) -> dict:
     }
 
 
-def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
+def page(d: Data, name: str, s: State, as_of: dt.date, since: str | None = None) -> dict:
     """The usual way's figures for one page run, keyed like figures.page."""
+    rule = application_rule()
     f = s.filters
     out = frame(d, s)
     if name in ("overview", "scores"):
@@ -551,6 +469,43 @@ def page(d: Data, name: str, s: State, as_of: dt.date) -> dict:
                 "overdue": (_pl(late), total),
                 "batch_level": _pl(batch_level(p)),
             }
+            out["fu_summary"] = fu.summary(d, f, as_of)
+            if out["fu_summary"]["tracked"]:
+                out["fu_by_department"] = fu.by_department(d, f, as_of)
+                out["fu_revised"] = fu.revised(d, f, as_of)
+            out["fu_repeats"] = fu.repeats(d, f, as_of)
     elif name == "detail":
         out |= detail(d, s, as_of)
+        if out["evaluation"] is not None:
+            out["verdict"] = fu.verdict(d, s.eval_id, rule)
+            out["timeline"] = fu.timeline(d, s.eval_id)
+            out["deadlines"] = fu.deadlines(d, s.eval_id)
+    elif name == "changes":
+        if since is not None:
+            out["change_counts"] = fu.change_counts(d, f, since)
+            if out["change_counts"]["problems"].sum():
+                out["changes"] = fu.changes(d, f, since)
+    elif name == "application":
+        out["app_matrix"], out["app_money"] = fu.app_matrix(d, f), fu.app_money(d, f)
+        if out["app_matrix"]["evaluations"].sum():
+            out["app_compliance"] = fu.app_compliance(d, f, rule)
+            if out["app_compliance"].height:
+                out["app_flagged"] = fu.app_flagged(d, f, rule, FLAG_VERDICTS)
+    elif name == "department":
+        if not f.depts:
+            out["department_index"] = out["departments_in_regions"]
+            return out
+        out["headline"] = headline(d.evaluations, f)
+        out["problem_totals"] = problem_totals(problems_in_view(d, f, as_of))
+        out["fu_summary"] = fu.summary(d, f, as_of)
+        if out["headline"]["evaluations"]:
+            out["trend"] = _pl(trend(_amounts(d.evaluations[filter_evaluations(d.evaluations, f)])))
+        out["dept_evaluations"] = fu.dept_evaluations(d, f)
+        out["coverage"] = _pl(coverage(d, f))
+        out["open_problems"] = fu.open_problems(d, f, as_of)
+        out["fu_repeats"] = fu.repeats(d, f, as_of)
+        if out["fu_repeats"].height:
+            out["repeat_problems"] = fu.repeat_problems(d, f, as_of)
+        out["app_matrix"] = fu.app_matrix(d, f)
+        out["app_flagged"] = fu.app_flagged(d, f, rule, FLAG_VERDICTS)
     return out

@@ -21,6 +21,18 @@ def cmd_bench(args, store) -> int:
     from perfeval_dash.bench import run
 
     scales = args.scales or ([10_000, 100_000] if args.quick else list(run.DEFAULT_SCALES))
+    if args.history:
+        from perfeval_dash.bench import history
+
+        results = history.run_all(
+            args.scales or ([10_000] if args.quick else [1_000_000]),
+            data_dir=args.bench_data_dir,
+            out=None if args.no_write else args.out,
+            quick=args.quick,
+            regenerate=args.regenerate,
+            seed=args.seed,
+        )
+        return 1 if run.failed(results) else 0
     results = run.run_all(
         scales,
         data_dir=args.bench_data_dir,
@@ -73,6 +85,12 @@ def register(sub) -> None:
     p.add_argument("--regenerate", action="store_true", help="重新生成各规模数据（默认复用同参数生成的快照）")
     p.add_argument("--seed", type=int, default=settings.DEMO_SEED.value, help="模拟数据随机种子")
     p.add_argument("--json", default=None, help="另把原始结果写入此 JSON 文件")
+    p.add_argument(
+        "--history",
+        action="store_true",
+        help="整改变化记录基准：每个规模发布 10 个相继快照（每次 1–5%% 的问题变化），测量含变化记录的发布时间，"
+        "并在最后一个快照上测量各页面（默认规模 1000000；--quick 时 10000）",
+    )
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(

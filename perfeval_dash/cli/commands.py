@@ -11,6 +11,7 @@ import sys
 from perfeval_dash import settings
 from perfeval_dash.cli import auditing, bench, importing
 from perfeval_dash.cli.exits import EXIT_CODES_HELP, EXIT_ERRORS, EXIT_OK, EXIT_REFUSED, EXIT_STORAGE  # noqa: F401
+from perfeval_dash.domain.rules import SettingError, application_rule
 from perfeval_dash.store import StorageError, Store, StoreError
 
 RAW = argparse.RawDescriptionHelpFormatter  # keeps the exit-code lines as written
@@ -65,7 +66,9 @@ def cmd_demo(args, store: Store) -> int:
     if args.with_real:
         tables = bundled.combine(bundled.real_tables(), tables)
         made_from.insert(0, "seed.py（真实记录）")
-    snap = store.publish(tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current)
+    snap = store.publish(
+        tables, as_of=args.as_of, made_from=made_from, make_current=not args.no_current, start_history=True
+    )  # a demo set replaces everything: a new line of history, not a change of the current data
     auditing.record(store, "demo", snap.id, evaluations=snap.row_count("evaluations"), seed=args.seed)
     print(
         f"已发布快照 {snap.id}：{snap.row_count('evaluations')} 条评价，{snap.row_count('problems')} 个问题"
@@ -166,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        application_rule()  # a malformed setting stops here, with its message, before any command runs
+    except SettingError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_REFUSED
     store = Store(args.data_dir)
     if getattr(args, "writes", False):
         store.clean_leftovers()  # leftovers of killed publishes; skipped while another publish runs

@@ -115,11 +115,12 @@ def cmd_import(args, store: Store) -> int:
         print(f"试运行：校验通过（{len(result.warnings)} 个警告），未发布。")
         auditing.record(store, "import", store.current_id(), **counts, outcome="dry_run")
         return EXIT_OK
-    snap = importer.publish_import(store, result, args.as_of)
+    snap = importer.publish_import(store, result, args.as_of, actor=args.actor)
     auditing.record(store, "import", snap.id, **counts, outcome="published", as_of=str(args.as_of))
     print(
         f"已发布快照 {snap.id}（数据截至 {snap.as_of}；评价 {snap.row_count('evaluations')} 条，"
-        f"问题 {snap.row_count('problems')} 个），已设为当前快照。"
+        f"问题 {snap.row_count('problems')} 个；整改变化记录新增 {snap.manifest.get('events', 0)} 条），"
+        "已设为当前快照。"
     )
     return EXIT_OK
 
@@ -187,6 +188,12 @@ def register(sub) -> None:
         default=50,
         metavar="N",
         help="每张表最多列出 N 个修改的值、最多列出 N 处转换（默认 50）",
+    )
+    p.add_argument(
+        "--actor",
+        default=None,
+        metavar="姓名",
+        help="发布人：记入本次导入带来的每条整改变化记录（默认不记录，显示为“未记录”）",
     )
     p.set_defaults(func=cmd_import, writes=True)
 

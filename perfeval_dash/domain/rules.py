@@ -8,24 +8,35 @@ user values reach SQL only as bound parameters ($as_of, $thr).
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 import polars as pl
 
 from perfeval_dash import settings
 from perfeval_dash.domain.vocab import (
+    AGE_BUCKETS,
+    APPLICATIONS,
     BELOW,
+    BREAKS,
+    CUT,
     DONE_STATUSES,
     EVAL_TYPE_NAME_KEYWORDS,
     EXCELLENT,
     FAIR,
+    FOLLOWS,
     GOOD,
+    GRADES,
     MET,
+    NO_RULE,
+    NOT_RECORDED,
     OPEN_STATUSES,
     POOR,
     PROJECT,
     STATUSES,
     UNKNOWN,
+    UNVERIFIABLE,
 )
 
 
@@ -183,3 +194,137 @@ def coverage_gap_sql(evaluated: str, budget: str, whole: str, missing: str, thre
 def verdict_order_sql(verdict_col: str = "status") -> str:
     """SQL ORDER BY terms putting 未达标 first, then 未知, then 达标."""
     return f"{verdict_col} = '{BELOW}' DESC, {verdict_col} = '{UNKNOWN}' DESC"
+
+
+# ---- follow-up over time -------------------------------------------------------------------------
+def original_due_sql(p: str = "") -> str:
+    """SQL: a problem's original deadline (first seen); the store keeps it only where it differs from the current."""
+    q = f"{p}." if p else ""
+    return f"coalesce({q}original_due_date, {q}due_date)"
+
+
+def pushed_back_sql(old: str = "old_value", new: str = "new_value") -> str:
+    """SQL: TRUE when a deadline event moved the deadline later (both dates known); a deadline set or cleared is not."""
+    return f"coalesce(TRY_CAST({new} AS DATE) > TRY_CAST({old} AS DATE), FALSE)"
+
+
+def pulled_forward_sql(old: str = "old_value", new: str = "new_value") -> str:
+    """SQL: TRUE when a deadline event moved the deadline earlier (both dates known)."""
+    return f"coalesce(TRY_CAST({new} AS DATE) < TRY_CAST({old} AS DATE), FALSE)"
+
+
+def reopened_sql(old: str = "old_value", new: str = "new_value") -> str:
+    """SQL: TRUE when a status went from done (已整改/已销号) back to open (未整改/整改中)."""
+    return f"coalesce({old} IN {_in_list(DONE_STATUSES)} AND {new} IN {_in_list(OPEN_STATUSES)}, FALSE)"
+
+
+def closed_sql(old: str = "old_value", new: str = "new_value") -> str:
+    """SQL: TRUE when a status became done from open or from no follow-up record."""
+    done, open_ = _in_list(DONE_STATUSES), _in_list(OPEN_STATUSES)
+    return f"coalesce({new} IN {done} AND ({old} IS NULL OR {old} IN {open_}), FALSE)"
+
+
+def age_bucket_sql(days: str) -> str:
+    """SQL: the index in vocab.AGE_BUCKETS of an age in days (NULL when the age is unknown)."""
+    whens = " ".join(f"WHEN {days} <= {last} THEN {i}" for i, (_, last) in enumerate(AGE_BUCKETS) if last is not None)
+    return f"CASE WHEN {days} IS NULL THEN NULL {whens} ELSE {len(AGE_BUCKETS) - 1} END"
+
+
+def age_bucket(days: int | None) -> str | None:
+    """The label of vocab.AGE_BUCKETS an age in days falls in (None when unknown)."""
+    if days is None:
+        return None
+    return next(label for label, last in AGE_BUCKETS if last is None or days <= last)
+
+
+# ---- 结果应用: the bureau's rule -------------------------------------------------------------------
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message says which and why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class ApplicationRule:
+    """For one grade: the consequences that follow the rule, and the least share of the amount cut (or None)."""
+
+    grade: str
+    actions: tuple[str, ...]
+    min_share: float | None
+
+
+_RULE_LINE = re.compile(r"^\s*(\S+?)\s*[:：=＝→]\s*([^>≥]+?)\s*(?:(?:>=|≥|＞＝)\s*(\d+(?:\.\d+)?)\s*[%％])?\s*$")
+
+
+def parse_application_rule(text: str) -> tuple[ApplicationRule, ...]:
+    """The rule written as `中:核减>=10%; 差:取消/暂停`; SettingError (Chinese, naming the part) when malformed."""
+    setting = f"结果应用规则（{settings.APPLICATION_RULE.env}）"
+    rules: list[ApplicationRule] = []
+    for part in (p for p in re.split(r"[;；\n]", text or "") if p.strip()):
+        m = _RULE_LINE.match(part)
+        if not m:
+            raise SettingError(f"{setting}无法读取「{part.strip()}」：应写成 等级:结果/结果>=N%，如 中:核减>=10%")
+        grade, actions_text, share = m.group(1), m.group(2), m.group(3)
+        actions = tuple(a.strip() for a in re.split(r"[/／|、,，]", actions_text) if a.strip())
+        if grade not in GRADES:
+            raise SettingError(f"{setting}中的等级「{grade}」应为 {' / '.join(GRADES)} 之一")
+        bad = [a for a in actions if a not in APPLICATIONS]
+        if bad or not actions:
+            raise SettingError(
+                f"{setting}中「{part.strip()}」的结果「{'、'.join(bad)}」应为 {' / '.join(APPLICATIONS)} 之一"
+            )
+        if share is not None and not 0 < float(share) <= 100:
+            raise SettingError(f"{setting}中「{part.strip()}」的比例应在 0–100% 之间")
+        if any(r.grade == grade for r in rules):
+            raise SettingError(f"{setting}中等级「{grade}」出现了两次")
+        rules.append(ApplicationRule(grade, actions, None if share is None else float(share) / 100))
+    return tuple(rules)
+
+
+@functools.cache
+def _parsed_rule(text: str) -> tuple[ApplicationRule, ...]:
+    return parse_application_rule(text)
+
+
+def application_rule() -> tuple[ApplicationRule, ...]:
+    """The rule in force (settings.APPLICATION_RULE), parsed once per value; SettingError when malformed."""
+    return _parsed_rule(settings.APPLICATION_RULE.value)
+
+
+def describe_rule(rule: tuple[ApplicationRule, ...]) -> str:
+    """The rule in one Chinese line, e.g. "中 → 核减（≥10%）；差 → 取消或暂停"."""
+    parts = [
+        f"{r.grade} → {'或'.join(r.actions)}" + (f"（≥{r.min_share * 100:g}%）" if r.min_share is not None else "")
+        for r in rule
+    ]
+    return "；".join(parts) or "（未设置规则）"
+
+
+def rule_params(rule: tuple[ApplicationRule, ...]) -> dict:
+    """The rule as bound parameters for rule_verdict_sql: $rule_grade, $rule_actions, $rule_share (parallel lists)."""
+    return {
+        "rule_grade": [r.grade for r in rule] or [""],
+        "rule_actions": [list(r.actions) for r in rule] or [[]],
+        "rule_share": [r.min_share for r in rule] or [None],
+    }
+
+
+def rule_table_sql(alias: str = "r") -> str:
+    """SQL: the rule as a table `alias(grade, actions, min_share)` from the bound parameters of rule_params."""
+    return (
+        f"(SELECT unnest($rule_grade) AS grade, unnest($rule_actions) AS actions, "
+        f"unnest($rule_share)::DOUBLE AS min_share) {alias}"
+    )
+
+
+def rule_verdict_sql(application: str, share: str, r: str = "r") -> str:
+    """SQL: vocab.RULE_VERDICTS for an evaluation joined (LEFT) to the rule table `r` on its grade.
+
+    `share` is the cut as a share of the evaluated amount (NULL when either amount is unknown). 未记录 (no
+    consequence on file) is never 符合规则; a cut whose share cannot be computed is 无法核实.
+    """
+    return (
+        f"CASE WHEN {r}.grade IS NULL THEN '{NO_RULE}' WHEN {application} IS NULL THEN '{NOT_RECORDED}' "
+        f"WHEN NOT list_contains({r}.actions, {application}) THEN '{BREAKS}' "
+        f"WHEN {r}.min_share IS NULL OR {application} <> '{CUT}' THEN '{FOLLOWS}' "
+        f"WHEN {share} IS NULL THEN '{UNVERIFIABLE}' "
+        f"WHEN {share} >= {r}.min_share - 1e-9 THEN '{FOLLOWS}' ELSE '{BREAKS}' END"
+    )

@@ -55,3 +55,51 @@ EVAL_TYPE_NAME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (WHOLE_DEPARTMENT, ("部门整体",)),
     (POLICY, ("政策",)),
 )
+
+# ---- follow-up over time (整改跟踪) -------------------------------------------------------------------
+NOT_RECORDED = "未记录"  # nothing on file: a consequence, an actor, a note (never counted as compliant or done)
+
+# Event kinds the store records when a publish changes a problem (store/history.py)
+EVENT_KINDS = ("新发现", "状态变化", "期限调整", "完成日期变化", "责任单位变化", "移除")
+FOUND, STATUS_CHANGED, DEADLINE_CHANGED, CLOSED_DATE_CHANGED, UNIT_CHANGED, REMOVED = EVENT_KINDS
+
+# Net changes of a problem between two snapshots (本期变化), in display order
+CHANGE_KINDS = ("新发现", "完成整改", "重新打开", "期限推迟", "期限提前", "责任单位变化", "移除")
+CH_FOUND, CH_CLOSED, CH_REOPENED, CH_PUSHED, CH_PULLED, CH_UNIT, CH_REMOVED = CHANGE_KINDS
+
+# Which deadline the overdue counts read: the current one (default) or the original one (first seen)
+DEADLINE_BASES = ("现行期限", "原定期限")
+CURRENT_DEADLINE, ORIGINAL_DEADLINE = DEADLINE_BASES
+
+# Age buckets in days (ageing of open problems since publication; days overdue): (label, last day of the bucket)
+AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("≤30天", 30),
+    ("31–90天", 90),
+    ("91–180天", 180),
+    ("181–365天", 365),
+    (">365天", None),
+)
+AGE_LABELS = tuple(label for label, _ in AGE_BUCKETS)
+YEAR_DAYS = 365  # "open more than a year"
+
+# 结果应用: what was done with a result in the next budget (DOMAIN.md); NULL on file reads as NOT_RECORDED
+APPLICATIONS = ("继续支持", "调整优化", "核减", "暂停", "取消", "未应用")
+CONTINUE, ADJUST, CUT, SUSPEND, CANCEL, NOT_APPLIED = APPLICATIONS
+APPLICATION_WORDS: dict[str, str] = {a: a for a in APPLICATIONS} | {
+    "继续安排": CONTINUE,
+    "据实保障": CONTINUE,
+    "优先保障": CONTINUE,
+    "调整": ADJUST,
+    "优化调整": ADJUST,
+    "压减": CUT,
+    "调减": CUT,
+    "核减预算": CUT,
+    "按比例核减": CUT,
+    "暂停安排": SUSPEND,
+    "取消安排": CANCEL,
+    "不再安排": CANCEL,
+    "未运用": NOT_APPLIED,
+}
+# Whether a recorded consequence follows the bureau's rule (settings.APPLICATION_RULE)
+FOLLOWS, BREAKS, UNVERIFIABLE, NO_RULE = "符合规则", "不符合规则", "无法核实", "规则未涉及"
+RULE_VERDICTS = (FOLLOWS, BREAKS, UNVERIFIABLE, NOT_RECORDED, NO_RULE)  # 未记录 is never FOLLOWS

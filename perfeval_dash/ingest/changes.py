@@ -133,7 +133,7 @@ def diff_table(name: str, old: pl.DataFrame, new: pl.DataFrame) -> TableChanges:
     added = new.join(old.select(key), on=key, how="anti", nulls_equal=True, maintain_order="left")
     removed = old.join(new.select(key), on=key, how="anti", nulls_equal=True, maintain_order="left")
     both = new.join(old, on=key, how="inner", suffix="__old", nulls_equal=True, maintain_order="left")
-    others = [c for c in table.columns if c.name not in key]
+    others = [c for c in table.columns if c.name not in key and not c.kept]  # kept columns: the store's own
     flags = [_differs(pl.col(c.name), pl.col(f"{c.name}__old"), both.schema[c.name]).alias(c.name) for c in others]
     flagged = both.with_columns(key_label(name, both).alias("键")).with_columns(
         [f.alias(f"{c.name}__chg") for f, c in zip(flags, others)]

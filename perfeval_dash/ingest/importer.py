@@ -326,8 +326,12 @@ def load_import(
     return read_import(data, filename, current, scopes, table, base_id, options)
 
 
-def publish_import(store: Store, result: ImportResult, as_of: dt.date, note: str = "") -> Snapshot:
-    """Publish the merged tables as a new current snapshot; refuses when there are errors or the data moved on."""
+def publish_import(
+    store: Store, result: ImportResult, as_of: dt.date, note: str = "", actor: str | None = None
+) -> Snapshot:
+    """Publish the merged tables as a new current snapshot; refuses when there are errors or the data moved on.
+
+    The store records every change of a problem as an event, by `actor` (None = 未记录)."""
     if not result.ok:
         raise StoreError(f"导入有 {len(result.errors)} 个错误，未发布")
     if store.current_id() != result.base_id:
@@ -339,6 +343,8 @@ def publish_import(store: Store, result: ImportResult, as_of: dt.date, note: str
         as_of=as_of,
         made_from=[*made_from, result.file],
         note=note or f"导入 {result.file}（{mode}，基于快照 {result.base_id or '无'}）",
+        actor=actor,
+        expect_current=result.base_id,  # checked again under the publish lock
     )
 
 

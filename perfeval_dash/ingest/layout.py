@@ -93,7 +93,7 @@ class Field:
     table: str
     column: Column
     required: bool
-    kind: str  # text, year, amount, score, date, bool, grade, status, eval_type
+    kind: str  # text, year, amount, score, date, bool, grade, status, eval_type, application
     link: bool = False
     default: str = ""
 
@@ -129,6 +129,8 @@ def _kind(col: Column) -> str:
         return "status"
     if col.name == "eval_type":
         return "eval_type"
+    if col.name == "application":
+        return "application"
     dtype = col.dtype() if isinstance(col.dtype, type) else col.dtype
     if dtype == pl.Int32:
         return "year"
@@ -151,15 +153,16 @@ PARSERS = {
     "grade": parsing.parse_grade,
     "status": parsing.parse_status,
     "eval_type": parsing.parse_eval_type,
+    "application": parsing.parse_application,
 }
 
 
 @cache
 def fields(table: str) -> tuple[Field, ...]:
-    """The columns of a table's import sheet, in sheet order."""
+    """The columns of a table's import sheet, in sheet order (columns the store keeps itself are never imported)."""
     out: list[Field] = []
     links = dict(_LINKS.get(table, ()))
-    for col in schema.TABLES[table].columns:
+    for col in (c for c in schema.TABLES[table].columns if not c.kept):
         default = DEFAULTS.get((table, col.name)) or _ANY_TABLE_DEFAULTS.get(col.name, "")
         required = col.required and not default
         out.append(Field(table, col, required, _kind(col), default=default or _import_default(col.name)))

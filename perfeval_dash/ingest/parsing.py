@@ -8,7 +8,16 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from perfeval_dash.domain.vocab import EVAL_TYPE_WORDS, EVAL_TYPES, GRADE_WORDS, GRADES, STATUS_WORDS, STATUSES
+from perfeval_dash.domain.vocab import (
+    APPLICATION_WORDS,
+    APPLICATIONS,
+    EVAL_TYPE_WORDS,
+    EVAL_TYPES,
+    GRADE_WORDS,
+    GRADES,
+    STATUS_WORDS,
+    STATUSES,
+)
 
 
 class ParseError(ValueError):
@@ -191,6 +200,11 @@ def parse_grade(value: object) -> str | None:
 def parse_status(value: object) -> str | None:
     """A rectification status word (vocab.STATUS_WORDS) -> one of vocab.STATUSES."""
     return _word(value, STATUS_WORDS, STATUSES, "整改状态")
+
+
+def parse_application(value: object) -> str | None:
+    """A 结果应用 word (vocab.APPLICATION_WORDS: 压减, 调减, 不再安排 …) -> one of vocab.APPLICATIONS."""
+    return _word(value, APPLICATION_WORDS, APPLICATIONS, "结果应用")
 
 
 def parse_eval_type(value: object) -> str | None:

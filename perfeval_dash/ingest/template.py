@@ -47,6 +47,7 @@ KIND_NOTES = {
     "grade": _choices(vocab.GRADES, vocab.GRADE_WORDS),
     "status": _choices(vocab.STATUSES, vocab.STATUS_WORDS),
     "eval_type": _choices(vocab.EVAL_TYPES, vocab.EVAL_TYPE_WORDS),
+    "application": _choices(vocab.APPLICATIONS, vocab.APPLICATION_WORDS) + f"；留空表示{vocab.NOT_RECORDED}",
     "text": "文字",
 }
 GUIDE_INTRO = [

@@ -27,7 +27,8 @@ class Evaluation(dict):
         self.scope = scope
 
 
-def _checked(ev: Evaluation) -> str:
+def checked_id(ev: Evaluation) -> str:
+    """The id of an evaluation read within the reader's scope; anything else (a hand-made row) is refused."""
     if not isinstance(ev, Evaluation):
         raise TypeError("pass the Evaluation that detail.evaluation() returned: it applied the reader's scope")
     return ev["eval_id"]
@@ -60,7 +61,7 @@ def dimensions(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> pl.DataFrame:
         """
         SELECT dimension, weight, score, CASE WHEN weight > 0 THEN score / weight END AS rate
         FROM dimension_scores WHERE eval_id = $id ORDER BY weight DESC, dimension""",
-        {"id": _checked(ev)},
+        {"id": checked_id(ev)},
     )
 
 
@@ -73,7 +74,7 @@ def problems(con: duckdb.DuckDBPyConnection, ev: Evaluation, as_of: dt.date) -> 
                closed_date, {overdue_sql(open_sql())} AS overdue,
                CASE WHEN due_date < $as_of THEN date_diff('day', due_date, $as_of) END AS days_past_due
         FROM problems WHERE eval_id = $id ORDER BY problem_id""",
-        {"id": _checked(ev), "as_of": as_of},
+        {"id": checked_id(ev), "as_of": as_of},
     )
 
 
@@ -82,7 +83,7 @@ def batch(con: duckdb.DuckDBPyConnection, ev: Evaluation) -> dict | None:
 
     None for a scope naming departments: the batch's total and problems are the whole region-year's.
     """
-    _checked(ev)
+    checked_id(ev)
     region, eval_year = ev["region"], ev["eval_year"]
     where, params = ev.scope.where("b", BATCH_COLUMNS)
     df = fetch(

@@ -126,7 +126,10 @@ def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
         params,
     )
     row = df.row(0, named=True)
-    row["batch_totals_apply"] = not f.narrows_evaluations and row["published_batches"] > 0
+    # a report's total is the whole batch's: not for a selection within it, nor for a reader limited to departments
+    row["batch_totals_apply"] = (
+        not f.narrows_evaluations and not f.scope.names_departments and row["published_batches"] > 0
+    )
     if row["batch_totals_apply"]:
         row["headline_wan"] = (row["published_wan"] or 0) + (row["other_items_wan"] or 0)
     else:

@@ -12,6 +12,7 @@ import polars as pl
 from perfeval_dash import settings
 from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
 from perfeval_dash.domain.vocab import (
+    APPLICATIONS,
     EVAL_TYPES,
     EXCELLENT,
     FAIR,
@@ -366,6 +367,11 @@ def generate(
       out on purpose (coverage unknown; never a department-year with a 部门整体 evaluation); the project
       budget total puts about a quarter of department-years below 20% coverage.
     - About 2% of problems have no follow-up record (status, due_date and closed_date null).
+    - Reports are published on 1 July of the evaluation year (batches.published_date).
+    - 结果应用: evaluations of years before as_of's year carry a consequence in the next budget year for about
+      85% (the rest 未记录), depending on the grade (优 mostly 继续支持, 中 mostly 核减 of 5–30% of the amount,
+      差 mostly 取消 or 暂停 of the whole amount). Drawn from a generator of their own (seed, 2), so the other
+      columns are those of earlier versions.
     """
     if n_evaluations < 1:
         raise ValueError("n_evaluations must be at least 1")
@@ -387,7 +393,9 @@ def generate(
     scores = _scores(rng, n)
     amounts = _amounts(rng, rows.whole, scores.score)
     names = _names(rng, rows, batches.size)
-    evaluations = _evaluations_frame(regions, source, rows, scores, amounts, names)
+    evaluations = _evaluations_frame(regions, source, rows, scores, amounts, names).with_columns(
+        _applications(np.random.default_rng([seed, 2]), rows, scores.grade, amounts.used, as_of)
+    )
     dimension_scores = _dimension_scores(rng, rows, scores.score, evaluations["eval_id"])
     dept_budgets = _dept_budgets(rng, regions, source, _department_years(rows, amounts))
     batches_frame = _batches_frame(rng, regions, source, batches, rows, amounts)
@@ -815,10 +823,44 @@ def _batches_frame(
         .with_columns(
             title=pl.concat_str(
                 [pl.col("region"), pl.col("eval_year").cast(pl.String), pl.lit("年度财政重点绩效评价结果（模拟）")]
-            )
+            ),
+            published_date=_date_series("published_date", _july_first(batches.year)),
         )
     )
     return schema.conform("batches", bt)
+
+
+# 结果应用 per grade (vocab.GRADES order): probabilities over vocab.APPLICATIONS
+# (继续支持, 调整优化, 核减, 暂停, 取消, 未应用)
+_APPLICATION_P = np.array(
+    [
+        [0.85, 0.15, 0.0, 0.0, 0.0, 0.0],
+        [0.60, 0.35, 0.05, 0.0, 0.0, 0.0],
+        [0.0, 0.25, 0.55, 0.10, 0.0, 0.10],
+        [0.0, 0.0, 0.20, 0.30, 0.40, 0.10],
+    ]
+)
+_MOVES_MONEY = np.array([a in (APPLICATIONS[2], APPLICATIONS[3], APPLICATIONS[4]) for a in APPLICATIONS])
+
+
+def _applications(
+    rng: np.random.Generator, rows: _Rows, grade: np.ndarray, used: np.ndarray, as_of: dt.date
+) -> list[pl.Series]:
+    """application, application_wan, application_year: what the next budget did with each result (or nothing)."""
+    n = grade.size
+    cum = np.cumsum(_APPLICATION_P, axis=1)[grade]
+    pick = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(APPLICATIONS) - 1)
+    recorded = (rows.year < as_of.year) & (rng.random(n) < 0.85)
+    share = np.where(pick == 2, rng.uniform(0.05, 0.30, n), 1.0)
+    amount = np.round(used * share, 2)
+    with_amount = recorded & _MOVES_MONEY[pick] & ~np.isnan(used)
+    return [
+        pl.Series("application", [APPLICATIONS[i] for i in pick], dtype=pl.String).set(pl.Series(~recorded), None),
+        pl.Series("application_wan", np.where(with_amount, amount, np.nan), nan_to_null=True),
+        pl.Series("application_year", np.where(recorded, rows.year + 1, 0), dtype=pl.Int32).set(
+            pl.Series(~recorded), None
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -968,3 +1010,59 @@ def _problem_id() -> pl.Expr:
         )
         .otherwise(pl.concat_str([pl.col("eval_id"), pl.lit("-P"), pl.col("k").cast(pl.String)]))
     )
+
+
+# ---- earlier states: follow-up progress over time, so that the bundled snapshot carries history ---------------
+def earlier_states(
+    tables: dict[str, pl.DataFrame], as_ofs: list[dt.date], seed: int = 7
+) -> list[dict[str, pl.DataFrame]]:
+    """The tables as they stood at earlier as-of dates (latest first), each one step back from the one after it.
+
+    Only synthetic rows change, deterministically: reports published after the date are absent; problems closed
+    after it are still 整改中; about 4% of open problems had a deadline three months earlier (moved later on);
+    about 1% of open problems had been marked 已整改 (reopened later); about 0.5% had no responsible unit yet.
+    Publishing the states in date order and then `tables` gives the store's history events to show.
+    """
+    out, later = [], tables
+    for step, as_of in enumerate(as_ofs):
+        later = _step_back(later, as_of, np.random.default_rng([seed, 3, step]))
+        out.append(later)
+    return out
+
+
+def _step_back(tables: dict[str, pl.DataFrame], as_of: dt.date, rng: np.random.Generator) -> dict[str, pl.DataFrame]:
+    """One step back in time to `as_of` (see earlier_states)."""
+    batches = tables["batches"]
+    later = batches.filter(pl.col("synthetic") & (pl.col("published_date") > as_of)).select("region", "eval_year")
+    ids = tables["evaluations"].join(later, on=["region", "eval_year"], how="semi")["eval_id"].implode()
+    out = {
+        "batches": batches.join(later, on=["region", "eval_year"], how="anti", maintain_order="left"),
+        "evaluations": tables["evaluations"].filter(~pl.col("eval_id").is_in(ids)),
+        "dimension_scores": tables["dimension_scores"].filter(~pl.col("eval_id").is_in(ids)),
+        "dept_budgets": tables["dept_budgets"],
+    }
+    pr = tables["problems"].join(later, on=["region", "eval_year"], how="anti", maintain_order="left")
+    published = pr.join(batches.select("region", "eval_year", "published_date"), on=["region", "eval_year"], how="left")
+    u = pl.Series(rng.random(pr.height))
+    syn, open_ = pl.col("synthetic"), pl.col("status").is_in([STATUSES[0], STATUSES[1]])
+    done_after = syn & pl.col("closed_date").is_not_null() & (pl.col("closed_date") > as_of)
+    reopen_on = as_of - dt.timedelta(days=15)
+    reopened = syn & open_ & pl.col("due_date").is_not_null() & (u < 0.01) & (published["published_date"] <= reopen_on)
+    moved = syn & open_ & pl.col("due_date").is_not_null() & (u >= 0.01) & (u < 0.05)
+    moved &= pl.col("due_date").dt.offset_by("-3mo") > published["published_date"]
+    unassigned = syn & pl.col("status").is_not_null() & (u >= 0.05) & (u < 0.055)
+    out["problems"] = pr.with_columns(
+        status=pl.when(reopened)
+        .then(pl.lit(STATUSES[2]))
+        .when(done_after)
+        .then(pl.lit(STATUSES[1]))
+        .otherwise(pl.col("status")),
+        closed_date=pl.when(reopened)
+        .then(pl.lit(reopen_on))
+        .when(done_after)
+        .then(None)
+        .otherwise(pl.col("closed_date")),
+        due_date=pl.when(moved).then(pl.col("due_date").dt.offset_by("-3mo")).otherwise(pl.col("due_date")),
+        responsible_unit=pl.when(unassigned).then(None).otherwise(pl.col("responsible_unit")),
+    )
+    return {name: out[name] for name in tables}

@@ -27,8 +27,20 @@ from pathlib import Path
 
 import duckdb
 
-from perfeval_dash.domain.rules import OPEN_CODES, amount_from_budget_sql, amount_sql, overdue_sql, status_code_sql
-from perfeval_dash.store.schema import TABLES as SNAPSHOT_TABLES
+from perfeval_dash.domain.rules import (
+    DONE_CODES,
+    OPEN_CODES,
+    age_bucket_sql,
+    amount_from_budget_sql,
+    amount_sql,
+    original_due_sql,
+    overdue_sql,
+    pushed_back_sql,
+    reopened_sql,
+    status_code_sql,
+)
+from perfeval_dash.domain.vocab import AGE_BUCKETS, DEADLINE_CHANGED, STATUS_CHANGED
+from perfeval_dash.store.schema import ALL_TABLES as SNAPSHOT_TABLES
 from perfeval_dash.store.schema import sql_type
 
 # keys of the cube: every column a filter or a chart groups by. budget_year may be NULL (a list that names only
@@ -73,7 +85,8 @@ BUILD = (
     GROUP BY ALL""",
     """CREATE TABLE problem_batches AS
     SELECT (row_number() OVER (ORDER BY p.region, p.eval_year))::INTEGER AS bid, p.region, p.eval_year,
-           b.budget_year                                          -- the batch's budget year, for the filter
+           b.budget_year,                                         -- the batch's budget year, for the filter
+           b.published_date                                       -- problems age from here (NULL: unknown)
     FROM (SELECT DISTINCT region, eval_year FROM problems) p LEFT JOIN batches b USING (region, eval_year)""",
     # the sidebar's option lists, asked on every page run
     """CREATE TABLE region_departments AS
@@ -88,7 +101,8 @@ BUILD = (
     f"""CREATE TABLE problem_facts AS
     SELECT (row_number() OVER (ORDER BY p.problem_id))::INTEGER AS pid,
            b.bid, x.gid,                                         -- gid NULL: a batch-level problem
-           p.category, ({status_code_sql("p.status")})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id
+           p.category, ({status_code_sql("p.status")})::UTINYINT AS status_code, p.due_date, p.synthetic, p.problem_id,
+           {original_due_sql("p")} AS original_due, p.eval_id
     FROM problems p
     JOIN problem_batches b USING (region, eval_year)
     LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = p.eval_id""",
@@ -98,7 +112,55 @@ BUILD = (
     SELECT f.pid, p.eval_id, p.region, p.eval_year, p.description, p.responsible_unit, p.status
     FROM problems p JOIN problem_facts f USING (problem_id)
     WHERE f.status_code IN {OPEN_CODES} AND p.due_date IS NOT NULL""",
+    # ---- follow-up over time (problem_events written by the store at each publish; see history.py)
+    f"""CREATE TABLE problem_revisions AS
+    SELECT problem_id,
+           count(*) FILTER (WHERE kind = '{DEADLINE_CHANGED}')::INTEGER AS deadline_changes,
+           count(*) FILTER (WHERE kind = '{DEADLINE_CHANGED}' AND {pushed_back_sql()})::INTEGER AS pushes,
+           count(*) FILTER (WHERE kind = '{STATUS_CHANGED}' AND {reopened_sql()})::INTEGER AS reopens
+    FROM problem_events WHERE kind IN ('{DEADLINE_CHANGED}', '{STATUS_CHANGED}')
+    GROUP BY problem_id
+    HAVING deadline_changes > 0 OR reopens > 0""",
+    # problems in this snapshot whose deadline moved or that were reopened (a few per cent at most)
+    """CREATE TABLE revised_facts AS
+    SELECT f.pid, f.bid, f.gid, f.problem_id, f.category, f.status_code, f.due_date, f.original_due, f.synthetic,
+           r.deadline_changes, r.pushes, r.reopens, p.eval_id, p.region, p.eval_year, p.description,
+           p.responsible_unit
+    FROM problem_facts f JOIN problem_revisions r USING (problem_id) JOIN problems p USING (problem_id)""",
+    # every event with the evaluation group (gid) and batch budget year its problem belongs to, in publish order
+    # (snap_ord numbers the snapshots, so "since a snapshot" skips the older row groups), for 本期变化 and timelines
+    """CREATE TABLE event_facts AS
+    SELECT (dense_rank() OVER (ORDER BY v.snapshot_id))::INTEGER AS snap_ord, v.*, x.gid,
+           b.budget_year AS batch_budget_year
+    FROM problem_events v
+    LEFT JOIN (SELECT gid, eval_id FROM eval_facts) x ON x.eval_id = v.eval_id
+    LEFT JOIN (SELECT region, eval_year, budget_year FROM batches) b USING (region, eval_year)
+    ORDER BY v.snapshot_id, v.problem_id""",
+    """CREATE TABLE event_snapshots AS SELECT DISTINCT snapshot_id, snap_ord FROM event_facts ORDER BY snap_ord""",
+    # 结果应用 of every evaluation (NULL application = 未记录) with the amount a share of cut is measured against
+    f"""CREATE TABLE application_facts AS
+    SELECT x.gid, e.eval_id, e.application, e.application_wan, e.application_year, {amount_sql("e")} AS amount_wan
+    FROM evaluations e JOIN (SELECT gid, eval_id FROM eval_facts) x USING (eval_id)""",
+    # 结果应用 counts and sums per evaluation group and consequence (NULL = 未记录)
+    """CREATE TABLE application_cube AS
+    SELECT gid, application, count(*) AS evaluations, sum(amount_wan) AS amount_wan,
+           sum(application_wan) AS application_wan, count(application_wan) AS with_amount
+    FROM application_facts GROUP BY ALL""",
 )
+
+
+def _bucket_counts(flag: str, days: str, prefix: str) -> str:
+    """SQL select items: problems with `flag` per age bucket of `days` (vocab.AGE_BUCKETS), as prefix_0 … prefix_4."""
+    return ", ".join(
+        f"count(*) FILTER (WHERE {flag} AND {age_bucket_sql(days)} = {i})::INTEGER AS {prefix}_{i}"
+        for i in range(len(AGE_BUCKETS))
+    )
+
+
+_OPEN = f"coalesce(f.status_code IN {OPEN_CODES}, FALSE)"
+_DONE = f"coalesce(f.status_code IN {DONE_CODES}, FALSE)"
+_LATE_CUR = overdue_sql(_OPEN, "f.due_date")
+_LATE_ORIG = overdue_sql(_OPEN, "f.original_due")
 
 
 # Tables that depend on the snapshot's as-of date ($as_of): whether a problem is overdue is fixed per snapshot.
@@ -111,6 +173,27 @@ BUILD_AS_OF = (
     f"""CREATE TABLE overdue_facts AS
     SELECT * FROM problem_facts WHERE {overdue_sql(f"status_code IN {OPEN_CODES}")}
     ORDER BY due_date, pid""",
+    # follow-up counts per group against the current and the original deadline, ageing and revisions
+    f"""CREATE TABLE followup_cube AS
+    SELECT f.bid, f.gid, f.synthetic,
+           count(*)::INTEGER AS problems,
+           count(f.status_code)::INTEGER AS tracked,
+           count(*) FILTER (WHERE {_DONE})::INTEGER AS done,
+           count(*) FILTER (WHERE {_OPEN})::INTEGER AS open,
+           count(*) FILTER (WHERE f.status_code IS NOT NULL AND f.due_date < $as_of)::INTEGER AS due_cur,
+           count(*) FILTER (WHERE {_LATE_CUR})::INTEGER AS overdue_cur,
+           count(*) FILTER (WHERE f.status_code IS NOT NULL AND f.original_due < $as_of)::INTEGER AS due_orig,
+           count(*) FILTER (WHERE {_LATE_ORIG})::INTEGER AS overdue_orig,
+           count(r.pid) FILTER (WHERE r.pushes > 0)::INTEGER AS revised,
+           coalesce(sum(r.pushes), 0)::INTEGER AS pushes,
+           count(r.pid) FILTER (WHERE r.reopens > 0)::INTEGER AS reopened,
+           count(*) FILTER (WHERE {_OPEN} AND b.published_date IS NULL)::INTEGER AS open_age_unknown,
+           count(*) FILTER (WHERE {_OPEN} AND f.due_date IS NULL)::INTEGER AS open_no_due,
+           {_bucket_counts(_OPEN, "date_diff('day', b.published_date, $as_of)", "open_age")},
+           {_bucket_counts(_LATE_CUR, "date_diff('day', f.due_date, $as_of)", "late_cur")},
+           {_bucket_counts(_LATE_ORIG, "date_diff('day', f.original_due, $as_of)", "late_orig")}
+    FROM problem_facts f JOIN problem_batches b USING (bid) LEFT JOIN revised_facts r USING (pid)
+    GROUP BY ALL""",
     """CREATE TABLE derived_info AS SELECT $version AS version, $as_of::DATE AS as_of""",
 )
 

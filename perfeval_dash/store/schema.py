@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from perfeval_dash.domain.rules import ASSUMED_BUDGET_YEAR_LAG, grade_expr
-from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES, STATUSES
+from perfeval_dash.domain.vocab import APPLICATIONS, EVAL_TYPES, EVENT_KINDS, GRADES, NOT_RECORDED, STATUSES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: problem_events, original_due_date, published_date, 结果应用 columns
 
 
 # An Excel cell holds at most 32,767 characters, counted as Excel counts them (UTF-16 code units: a character
@@ -36,6 +36,7 @@ class Column:
     # what a snapshot written before this column existed holds in it (None: NULL); a required column added
     # later needs a value here, so old snapshots still read and re-publish
     missing: object = None
+    kept: bool = False  # written by the store when it publishes; never imported or typed by users
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Table:
     key: tuple[str, ...]
     # (local columns, other table, other columns); a row whose local columns are all set must match
     references: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = field(default=())
+    kept: bool = False  # the whole table is written by the store when it publishes (never imported)
 
     @property
     def column_names(self) -> list[str]:
@@ -196,6 +198,32 @@ EVALUATIONS = Table(
         Column(
             "recommendations", pl.String, "结果应用建议", "原文对该评价给出的结果应用 / 整改建议（整段）", example=""
         ),
+        Column(
+            "application",
+            pl.String,
+            "结果应用",
+            f"评价结果在下一年度预算中的实际运用；为空表示{NOT_RECORDED}（不等于未应用）",
+            allowed=APPLICATIONS,
+            example=APPLICATIONS[2],
+        ),
+        Column(
+            "application_wan",
+            pl.Float64,
+            "结果应用涉及金额",
+            "结果应用涉及的金额（如核减、暂停或取消的金额）",
+            unit="万元",
+            min_value=0,
+            example="12.5",
+        ),
+        Column(
+            "application_year",
+            pl.Int32,
+            "结果应用预算年度",
+            "结果应用所在的预算年度（常为评价年度+1）",
+            min_value=2000,
+            max_value=2100,
+            example="2025",
+        ),
         _SOURCE,
         _SYN,
     ),
@@ -265,6 +293,13 @@ PROBLEMS = Table(
         Column("recommendation", pl.String, "整改建议", "针对该问题的整改建议", example=""),
         Column("responsible_unit", pl.String, "整改责任单位", "负责整改的单位", example=""),
         Column("due_date", pl.Date, "整改期限", "整改截止日期", example="2025-06-30"),
+        Column(
+            "original_due_date",
+            pl.Date,
+            "原定整改期限",
+            "系统在发布时记录：首次出现时的整改期限；只在与现行整改期限不同时记录（为空 = 从未改期），不可导入",
+            kept=True,
+        ),
         Column(
             "status",
             pl.String,
@@ -342,6 +377,13 @@ BATCHES = Table(
             min_value=0,
             example="8780.09",
         ),
+        Column(
+            "published_date",
+            pl.Date,
+            "公布日期",
+            "评价结果公布（印发）的日期；问题账龄从此日算起，为空表示未知",
+            example="2024-07-01",
+        ),
         Column("recommendations", pl.String, "整批改进措施", "报告针对整批评价提出的改进措施（整段）", example=""),
         _SOURCE,
         _SYN,
@@ -349,7 +391,34 @@ BATCHES = Table(
     key=("region", "eval_year"),
 )
 
+PROBLEM_EVENTS = Table(
+    "problem_events",
+    "整改变化记录",
+    "系统在每次发布时与上一当前快照比较问题表，记录每个问题的新发现、状态、期限、完成日期、责任单位变化和移除；"
+    "整张表随每个新快照带入新快照并追加新记录，不可导入",
+    (
+        Column("snapshot_id", pl.String, "记录快照", "记录该变化的快照编号（发布顺序）", required=True),
+        Column("problem_id", pl.String, "问题编号", "发生变化的问题", required=True),
+        Column("kind", pl.String, "变化", "变化的类别", required=True, allowed=EVENT_KINDS),
+        Column("old_value", pl.String, "原值", "变化前的值（日期为 YYYY-MM-DD；为空表示无）"),
+        Column("new_value", pl.String, "新值", "变化后的值（日期为 YYYY-MM-DD；为空表示无）"),
+        Column("effective_date", pl.Date, "生效日期", "记录该变化的快照的数据截至日", required=True),
+        Column("source", pl.String, "来源", "带来该变化的导入文件或操作"),
+        Column("actor", pl.String, "记录人", f"发布者（登录用户）；为空表示{NOT_RECORDED}"),
+        Column("note", pl.String, "说明", "改期原因或证明材料说明（网页更新时填写）"),
+        Column("eval_id", pl.String, "评价编号", "问题所属评价（为空 = 整批共性问题）"),
+        _REGION,
+        _EVAL_YEAR,
+        _SYN,
+    ),
+    key=("snapshot_id", "problem_id", "kind"),
+    kept=True,
+)
+
+# The tables users supply (import, template, demo, seed) and the tables the store keeps itself when it publishes.
 TABLES: dict[str, Table] = {t.name: t for t in (EVALUATIONS, DIMENSION_SCORES, PROBLEMS, DEPT_BUDGETS, BATCHES)}
+KEPT_TABLES: dict[str, Table] = {PROBLEM_EVENTS.name: PROBLEM_EVENTS}
+ALL_TABLES: dict[str, Table] = TABLES | KEPT_TABLES
 _SQL_TYPES = {
     pl.String: "VARCHAR",
     pl.Int32: "INTEGER",
@@ -433,12 +502,12 @@ def _preview(text: str) -> str:
 
 def empty_table(name: str) -> pl.DataFrame:
     """An empty frame with the table's contract schema."""
-    return pl.DataFrame(schema=TABLES[name].polars_schema)
+    return pl.DataFrame(schema=ALL_TABLES[name].polars_schema)
 
 
 def conform(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """The frame cast to the contract's column order and dtypes (a missing column becomes `Column.missing`)."""
-    table = TABLES[name]
+    table = ALL_TABLES[name]
     cols = []
     for c in table.columns:
         if c.name in df.columns:
@@ -459,78 +528,81 @@ def _first(findings: list[Finding], limit: int) -> list[Finding]:
 def validate(tables: dict[str, pl.DataFrame], limit_per_check: int = 20) -> list[Finding]:
     """All contract violations in a set of tables (empty list = publishable); rows are 1-based."""
     findings: list[Finding] = []
-    for name, table in TABLES.items():
+    for name in TABLES:
         if name not in tables:
             findings.append(Finding(name, None, None, None, "缺少该表"))
             continue
-        df = tables[name]
-        missing = [c for c in table.column_names if c not in df.columns]
-        for c in missing:
-            findings.append(Finding(name, None, c, None, "缺少该列"))
-        if missing:
-            continue
-        for c in table.columns:
-            if df.schema[c.name] != (c.dtype() if isinstance(c.dtype, type) else c.dtype):
-                findings.append(Finding(name, None, c.name, str(df.schema[c.name]), f"列类型应为 {c.dtype}"))
-                continue
-            idx = df.with_row_index("_row", offset=1).select("_row", c.name)
-            if c.required:
-                bad = idx.filter(pl.col(c.name).is_null())
-                if c.dtype == pl.String:
-                    bad = idx.filter(pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == ""))
-                findings += _first(
-                    [Finding(name, r, c.name, v, "必填，不能为空") for r, v in _rows(bad)], limit_per_check
-                )
-            if c.dtype == pl.String:
-                bad = idx.filter(text_length(pl.col(c.name)) > EXCEL_CELL_MAX_CHARS)
-                findings += _first(
-                    [
-                        Finding(
-                            name,
-                            r,
-                            c.name,
-                            _preview(v),
-                            f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
-                            "导出到 Excel 会被截断；请删减或拆分",
-                        )
-                        for r, v in _rows(bad)
-                    ],
-                    limit_per_check,
-                )
-            if c.allowed is not None:
-                bad = idx.filter(pl.col(c.name).is_not_null() & ~pl.col(c.name).is_in(list(c.allowed)))
-                findings += _first(
-                    [Finding(name, r, c.name, v, f"应为以下之一：{' / '.join(c.allowed)}") for r, v in _rows(bad)],
-                    limit_per_check,
-                )
-            if c.min_value is not None and c.dtype != pl.String:
-                bad = idx.filter(pl.col(c.name) < c.min_value)
-                findings += _first(
-                    [Finding(name, r, c.name, v, f"不能小于 {c.min_value:g}") for r, v in _rows(bad)], limit_per_check
-                )
-            if c.max_value is not None and c.dtype != pl.String:
-                bad = idx.filter(pl.col(c.name) > c.max_value)
-                findings += _first(
-                    [Finding(name, r, c.name, v, f"不能大于 {c.max_value:g}") for r, v in _rows(bad)], limit_per_check
-                )
-        dup = (
-            df.with_row_index("_row", offset=1)
-            .filter(pl.struct(list(table.key)).is_duplicated())
-            .filter(pl.col("_row") > pl.col("_row").min().over(list(table.key)))
-        )
-        findings += _first(
-            [
-                Finding(
-                    name, int(r["_row"]), "、".join(table.key), " / ".join(str(r[k]) for k in table.key), "主键重复"
-                )
-                for r in dup.iter_rows(named=True)
-            ],
-            limit_per_check,
-        )
+        findings += check_table(name, tables[name], limit_per_check)
     if any(f.severity == "error" and f.row is None for f in findings):
         return findings  # structure is broken; cross-table checks would only add noise
     findings += _check_references(tables, limit_per_check)
     findings += _check_rules(tables, limit_per_check)
+    return findings
+
+
+def check_table(name: str, df: pl.DataFrame, limit_per_check: int = 20) -> list[Finding]:
+    """The checks of one table on its own: columns, types, required, text length, allowed values, ranges, key."""
+    table = ALL_TABLES[name]
+    findings: list[Finding] = []
+    missing = [c for c in table.column_names if c not in df.columns]
+    for c in missing:
+        findings.append(Finding(name, None, c, None, "缺少该列"))
+    if missing:
+        return findings
+    for c in table.columns:
+        if df.schema[c.name] != (c.dtype() if isinstance(c.dtype, type) else c.dtype):
+            findings.append(Finding(name, None, c.name, str(df.schema[c.name]), f"列类型应为 {c.dtype}"))
+            continue
+        idx = df.with_row_index("_row", offset=1).select("_row", c.name)
+        if c.required:
+            bad = idx.filter(pl.col(c.name).is_null())
+            if c.dtype == pl.String:
+                bad = idx.filter(pl.col(c.name).is_null() | (pl.col(c.name).str.strip_chars() == ""))
+            findings += _first([Finding(name, r, c.name, v, "必填，不能为空") for r, v in _rows(bad)], limit_per_check)
+        if c.dtype == pl.String:
+            bad = idx.filter(text_length(pl.col(c.name)) > EXCEL_CELL_MAX_CHARS)
+            findings += _first(
+                [
+                    Finding(
+                        name,
+                        r,
+                        c.name,
+                        _preview(v),
+                        f"文字过长：超过 Excel 单元格上限 {EXCEL_CELL_MAX_CHARS:,} 个字符，"
+                        "导出到 Excel 会被截断；请删减或拆分",
+                    )
+                    for r, v in _rows(bad)
+                ],
+                limit_per_check,
+            )
+        if c.allowed is not None:
+            bad = idx.filter(pl.col(c.name).is_not_null() & ~pl.col(c.name).is_in(list(c.allowed)))
+            findings += _first(
+                [Finding(name, r, c.name, v, f"应为以下之一：{' / '.join(c.allowed)}") for r, v in _rows(bad)],
+                limit_per_check,
+            )
+        if c.min_value is not None and c.dtype != pl.String:
+            bad = idx.filter(pl.col(c.name) < c.min_value)
+            findings += _first(
+                [Finding(name, r, c.name, v, f"不能小于 {c.min_value:g}") for r, v in _rows(bad)], limit_per_check
+            )
+        if c.max_value is not None and c.dtype != pl.String:
+            bad = idx.filter(pl.col(c.name) > c.max_value)
+            findings += _first(
+                [Finding(name, r, c.name, v, f"不能大于 {c.max_value:g}") for r, v in _rows(bad)], limit_per_check
+            )
+    dup = (
+        df.with_row_index("_row", offset=1)
+        .filter(pl.struct(list(table.key)).is_duplicated())
+        .filter(pl.col("_row") > pl.col("_row").min().over(list(table.key)))
+    )
+    findings += _first(
+        [
+            Finding(name, int(r["_row"]), "、".join(table.key), " / ".join(str(r[k]) for k in table.key), "主键重复")
+            for r in dup.iter_rows(named=True)
+        ],
+        limit_per_check,
+    )
     return findings
 
 
@@ -624,8 +696,9 @@ def errors(findings: list[Finding]) -> list[Finding]:
 def contract_markdown() -> str:
     """The data contract as Markdown tables (pasted into README.md; a test keeps them in agreement)."""
     out = []
-    for t in TABLES.values():
-        out.append(f"#### `{t.name}` — {t.header}\n\n{t.description}. Key: `{', '.join(t.key)}`.\n")
+    for t in ALL_TABLES.values():
+        kept = " Kept by the store: written when a snapshot is published, never imported." if t.kept else ""
+        out.append(f"#### `{t.name}` — {t.header}\n\n{t.description}. Key: `{', '.join(t.key)}`.{kept}\n")
         out.append("| column | 中文 | type | unit | required | allowed values | meaning |")
         out.append("| --- | --- | --- | --- | --- | --- | --- |")
         for c in t.columns:

@@ -13,14 +13,14 @@ import re
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from perfeval_dash import settings
-from perfeval_dash.store import derived, journal, schema
+from perfeval_dash.store import derived, history, journal, schema
 
 # id = UTC time to the millisecond + random suffix, e.g. 20261123T203048123-3f9a1c; ids sort in publish order
 # (publish makes each id greater than every existing one). Ids of the first release carry whole seconds only.
@@ -42,6 +42,7 @@ NO_PERMISSION = (
 )
 # (what failed, what happened to the data) for a StorageError, per operation
 PUBLISHING = ("发布失败", "未发布：当前快照和已有快照均保持不变。")
+UNCHECKED = object()  # publish(expect_current=UNCHECKED): publish on top of whatever is current
 SWITCHING = ("切换当前快照失败", "当前快照保持不变。")
 
 
@@ -79,6 +80,14 @@ def write_failure(exc: BaseException) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """Who publishes (None = 未记录) and the notes to attach to events, per (problem_id, event kind)."""
+
+    actor: str | None = None
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One published snapshot: its folder and manifest."""
 
@@ -111,14 +120,29 @@ class Snapshot:
     def has_synthetic(self) -> bool:
         return bool(self.manifest.get("has_synthetic", False))
 
-    def read_table(self, name: str) -> pl.DataFrame:
-        """One table of the snapshot in today's contract form (a column or table the snapshot lacks is null/empty)."""
+    def read_table(self, name: str, columns: tuple[str, ...] | None = None) -> pl.DataFrame:
+        """One table of the snapshot in today's contract form (a column or table the snapshot lacks is null/empty).
+
+        With `columns`, only those columns (read from the file where it has them)."""
         path = self.table_path(name)
-        return schema.empty_table(name) if path is None else schema.conform(name, pl.read_parquet(path))
+        if path is None:
+            df = schema.empty_table(name)
+        elif columns is None:
+            df = pl.read_parquet(path)
+        else:
+            present = set(pl.read_parquet_schema(path))
+            df = pl.read_parquet(path, columns=[c for c in columns if c in present])
+        df = schema.conform(name, df)
+        return df if columns is None else df.select(columns)
 
     def read_tables(self) -> dict[str, pl.DataFrame]:
-        """All tables of the snapshot."""
+        """All tables users supply (schema.TABLES); the store's own tables (problem_events) by read_table."""
         return {name: self.read_table(name) for name in schema.TABLES}
+
+    @property
+    def base(self) -> str | None:
+        """The snapshot that was current when this one was published (its events are changes since that one)."""
+        return self.manifest.get("base")
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -185,6 +209,20 @@ class Store:
             and (self.snapshots_dir / snapshot_id / "manifest.json").is_file()
         )
 
+    def lineage(self, snapshot_id: str) -> list[Snapshot]:
+        """The snapshots a snapshot was published on top of, newest first (each one's `base`, while it exists).
+
+        Its problem_events hold every change since the oldest of them; a snapshot published before history was
+        recorded ends the line."""
+        out, seen = [], {snapshot_id}
+        base = self.open(snapshot_id).base
+        while base and base not in seen and self.exists(base):
+            seen.add(base)
+            snap = self.open(base)
+            out.append(snap)
+            base = snap.base
+        return out
+
     def open(self, snapshot_id: str | None = None) -> Snapshot:
         """A snapshot by id (default: the current one); StoreError if there is none such."""
         sid = snapshot_id or self.current_id()
@@ -205,9 +243,19 @@ class Store:
         note: str = "",
         make_current: bool = True,
         _fail_after: str | None = None,
+        actor: str | None = None,
+        event_notes: dict[tuple[str, str], str] | None = None,
+        expect_current: object = UNCHECKED,
+        start_history: bool = False,
     ) -> Snapshot:
         """Validate, write a complete new snapshot under a temporary name, rename it in, then move CURRENT.
 
+        Under the publish lock, the problems are compared with the snapshot current at that moment and every change
+        is appended to problem_events (history.py), by `actor` (None = 未记录) with `event_notes` per (problem_id,
+        kind). `expect_current` (a snapshot id, or None for an empty store) refuses the publish when the current
+        snapshot moved since the caller read it. `start_history` starts a new line of history instead (no
+        comparison, no events: e.g. the bundled data or a demo set replacing everything). Tables the store keeps
+        itself are never taken from `tables`.
         A failed write raises StorageError and leaves the data folder as it was (CURRENT, every snapshot).
         `_fail_after` simulates a crash for tests: "write", "rename" (snapshot in place, CURRENT untouched).
         """
@@ -222,7 +270,12 @@ class Store:
             self.snapshots_dir.mkdir(parents=True, exist_ok=True)
         with self._publish_lock(PUBLISHING):
             self._remove_leftovers()  # no live publish can own them while we hold the lock
-            return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after)
+            base = self.current_id()
+            if expect_current is not UNCHECKED and base != expect_current:
+                raise StoreError("数据已被更新（当前快照已变），未发布；请重新载入后再发布")
+            who = Publication(actor, event_notes or {})
+            history_base = None if start_history else base
+            return self._publish_locked(conformed, as_of, made_from, note, make_current, _fail_after, history_base, who)
 
     @contextlib.contextmanager
     def _writing(self, what: str, during: tuple[str, str]):
@@ -266,6 +319,23 @@ class Store:
             now = max(now, last_time + dt.timedelta(milliseconds=1))
         return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}-{uuid.uuid4().hex[:6]}", now
 
+    def _with_history(
+        self, conformed: dict[str, pl.DataFrame], base: str | None, pub: history.Publication
+    ) -> tuple[dict[str, pl.DataFrame], int]:
+        """The tables with problem history recorded against snapshot `base` (None: none), and how many new events."""
+        previous = None
+        if base is not None:
+            snap = self.open(base)
+            previous = {
+                "problems": snap.read_table("problems", history.COLUMNS),
+                history.EVENTS: snap.read_table(history.EVENTS),
+            }
+        tables, new_events = history.record(previous, conformed, pub)
+        findings = schema.errors(schema.check_table(history.EVENTS, new_events))
+        if findings:
+            raise ValidationError(findings)
+        return tables, new_events.height
+
     def _publish_locked(
         self,
         conformed: dict[str, pl.DataFrame],
@@ -274,14 +344,24 @@ class Store:
         note: str,
         make_current: bool,
         _fail_after: str | None,
+        base: str | None = None,
+        who: Publication | None = None,
     ) -> Snapshot:
         """Write, fsync and rename in the new snapshot, then move CURRENT; on any failure undo all of it."""
         sid, now = self._new_id()
+        who = who or Publication()
+        pub = history.Publication(sid, as_of, made_from[-1] if made_from else note, who.actor, who.notes)
+        tables, n_events = self._with_history(conformed, base, pub)
+        manifest = self._manifest(sid, now, tables, as_of, made_from, note) | {
+            "base": base,
+            "events": n_events,
+            "actor": who.actor,
+        }
         tmp, final = self.snapshots_dir / f"{TEMP_PREFIX}{sid}", self.snapshots_dir / sid
         with self._writing("创建临时目录", PUBLISHING):
             tmp.mkdir()
         try:
-            self._write_snapshot(tmp, self._manifest(sid, now, conformed, as_of, made_from, note), conformed, as_of)
+            self._write_snapshot(tmp, manifest, tables, as_of)
             if _fail_after == "write":
                 raise StoreError("模拟中断：写入后")
             with self._writing("把新快照移入 snapshots 目录", PUBLISHING):
@@ -433,10 +513,13 @@ class Store:
                 problems.append(f"{name}: 内容哈希与清单不符")
         if not problems:
             tables = snap.read_tables()
-            for name, df in tables.items():
+            kept = {name: snap.read_table(name) for name in schema.KEPT_TABLES}
+            for name, df in (tables | kept).items():
                 if df.height != snap.row_count(name):
                     problems.append(f"{name}: 行数 {df.height} 与清单 {snap.row_count(name)} 不符")
             problems += [str(f) for f in schema.errors(schema.validate(tables))]
+            for name, df in kept.items():
+                problems += [str(f) for f in schema.errors(schema.check_table(name, df))]
         return problems
 
 

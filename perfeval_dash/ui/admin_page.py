@@ -153,7 +153,7 @@ def _load(
         result = importer.load_import(
             store, upload.getvalue(), upload.name, scopes=scopes, table=table, options=options
         )
-        _audit(
+        record_action(
             store,
             user,
             "import",
@@ -197,7 +197,12 @@ def _options() -> importer.ImportOptions:
     )
 
 
-def _audit(store: Store, user: User, action: str, snapshot: str | None, **detail) -> None:
+def actor(user: User) -> str | None:
+    """Who a follow-up event names: the account's name (or login); None in open mode (shown as 未记录)."""
+    return None if user.open_mode else (user.name or user.login)
+
+
+def record_action(store: Store, user: User, action: str, snapshot: str | None, **detail) -> None:
     """Record an action of this person in the audit log; say so on the page when the log cannot be written."""
     actor = audit.Actor(user.login or "（开放模式）", user.name, "web", st.context.ip_address)
     try:
@@ -271,11 +276,11 @@ def _import_section(store: Store, user: User) -> None:
         st.rerun()
     if publish:
         try:
-            snap = importer.publish_import(store, result, as_of)
+            snap = importer.publish_import(store, result, as_of, actor=actor(user))
         except StoreError as exc:
             st.error(fmt.md(exc))
             return
-        _audit(
+        record_action(
             store,
             user,
             "publish",

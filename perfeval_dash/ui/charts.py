@@ -14,7 +14,7 @@ import polars as pl
 
 from perfeval_dash import settings
 from perfeval_dash.domain.rules import BAND_EDGES, GRADE_BANDS
-from perfeval_dash.domain.vocab import CLOSED, IN_PROGRESS, NO_FOLLOW_UP, NOT_STARTED, RECTIFIED
+from perfeval_dash.domain.vocab import CLOSED, IN_PROGRESS, NO_FOLLOW_UP, NOT_STARTED, RECTIFIED, UNKNOWN
 from perfeval_dash.ui import signals
 from perfeval_dash.ui.fmt import plot_text
 
@@ -363,3 +363,89 @@ def fig_dimensions_one(df: pl.DataFrame) -> go.Figure:
     fig.update_xaxes(range=[0, max(df["weight"].to_list() + [1]) * 1.6], title_text="分")
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "一级指标得分", height=max(220, 80 + 40 * df.height))
+
+
+# ---- follow-up over time ------------------------------------------------------------------------------
+def fig_ageing(df: pl.DataFrame, overdue_col: str, deadline_label: str) -> go.Figure:
+    """Two bar groups per age bucket: open problems by days since publication, overdue by days overdue."""
+    buckets = df["bucket"].to_list()
+    fig = go.Figure()
+    fig.add_bar(
+        x=buckets,
+        y=df["open"].to_list(),
+        name="未完成问题（按报告公布以来天数）",
+        marker_color=[signals.COLORS[signals.UNKNOWN if b == UNKNOWN else signals.WARN] for b in buckets],
+        text=df["open"].to_list(),
+        textposition="outside",
+        hovertemplate="公布以来 %{x}：未完成 %{y} 个<extra></extra>",
+    )
+    known = df.filter(pl.col(overdue_col).is_not_null())
+    fig.add_bar(
+        x=known["bucket"].to_list(),
+        y=known[overdue_col].to_list(),
+        name=f"逾期问题（按{deadline_label}逾期天数）",
+        marker_color=signals.COLORS[signals.BAD],
+        text=known[overdue_col].to_list(),
+        textposition="outside",
+        hovertemplate=f"按{deadline_label}逾期 %{{x}}：%{{y}} 个<extra></extra>",
+    )
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    fig.update_yaxes(title_text="问题数（个）")
+    return _layout(fig, "账龄：未完成问题与逾期问题（天数分段）", height=380)
+
+
+def fig_application(matrix: pl.DataFrame, consequences: tuple[str, ...]) -> go.Figure:
+    """Stacked bars per grade: evaluations by the consequence recorded in the next budget (未记录 grey, last)."""
+    c = signals.COLORS  # cut / suspend / cancel in the warning colours, 未记录 grey (last)
+    palette = (c[signals.GOOD], "#1976d2", "#f9a825", c[signals.WARN], c[signals.BAD], "#6d4c41", c[signals.UNKNOWN])
+    fig = go.Figure()
+    grades = matrix["grade"].to_list()
+    for name, color in zip(consequences, palette):
+        fig.add_bar(
+            x=grades,
+            y=matrix[name].to_list(),
+            name=name,
+            marker_color=color,
+            hovertemplate=f"%{{x}}：{name} %{{y}} 项<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(title_text="评价等级")
+    fig.update_yaxes(title_text="评价项数")
+    return _layout(fig, "评价等级与结果应用（下一年度预算中的实际运用）", height=380)
+
+
+def fig_change_counts(df: pl.DataFrame) -> go.Figure:
+    """Bar per net change kind (found, closed, reopened, deadlines moved …): problems."""
+    fig = go.Figure(
+        go.Bar(
+            x=df["change"].to_list(),
+            y=df["problems"].to_list(),
+            marker_color="#5c6bc0",
+            text=df["problems"].to_list(),
+            textposition="outside",
+            hovertemplate="%{x}：%{y} 个问题<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="问题数（个）")
+    return _layout(fig, "本期变化（问题数）", height=320)
+
+
+def fig_score_years(trend: pl.DataFrame) -> go.Figure:
+    """Average score per evaluation year with the number of evaluations in the hover."""
+    fig = go.Figure(
+        go.Scatter(
+            x=trend["eval_year"].to_list(),
+            y=trend["avg_score"].to_list(),
+            mode="lines+markers+text",
+            text=[f"{v:.1f}" if v is not None else "" for v in trend["avg_score"].to_list()],
+            textposition="top center",
+            customdata=trend["evaluations"].to_list(),
+            hovertemplate="%{x}年：平均 %{y:.2f} 分（%{customdata} 项）<extra></extra>",
+            line={"color": "#1976d2"},
+        )
+    )
+    for edge in BAND_EDGES:
+        fig.add_hline(y=edge, line_dash="dot", line_color="#bdbdbd")
+    fig.update_xaxes(title_text="评价年度", dtick=1)
+    fig.update_yaxes(title_text="平均得分（分）")
+    return _layout(fig, "历年平均得分", height=320)

@@ -83,3 +83,21 @@ def _inert_csv_text(df: pl.DataFrame) -> pl.DataFrame:
 def to_csv(df: pl.DataFrame) -> bytes:
     """CSV encoded as UTF-8 with a BOM, so Excel shows the Chinese headers correctly; formula-like text quoted."""
     return b"\xef\xbb\xbf" + _inert_csv_text(df).write_csv().encode("utf-8")
+
+
+def to_excel_book(sheets: list[tuple[str, pl.DataFrame]], header_lines: list[str]) -> bytes:
+    """An .xlsx with one sheet per (name, table): `header_lines` then the sheet's name above each table."""
+    buf = io.BytesIO()
+    with xlsxwriter.Workbook(buf, INERT_WORKBOOK) as wb:
+        bold = wb.add_format({"bold": True})
+        for name, df in sheets:
+            df, cut = _cut_long_text(df)
+            lines = [name, *header_lines]
+            if cut:
+                lines.append(f"注意：有 {cut} 个单元格的文字超过 Excel 单元格上限，已截断并标注「{CUT_MARK}」")
+            ws = wb.add_worksheet(name[:31])
+            for i, line in enumerate(lines):
+                ws.write_string(i, 0, line, bold if i == 0 else None)
+            if df.width:
+                df.write_excel(workbook=wb, worksheet=name[:31], position=(len(lines) + 1, 0), autofit=True)
+    return buf.getvalue()

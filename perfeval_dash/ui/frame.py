@@ -13,6 +13,7 @@ from streamlit.errors import StreamlitAPIException
 
 from perfeval_dash.auth import gate
 from perfeval_dash.auth.accounts import OPEN_USER, User
+from perfeval_dash.domain.rules import SettingError, application_rule
 from perfeval_dash.domain.scope import Scope
 from perfeval_dash.domain.vocab import EVAL_TYPES, GRADES
 from perfeval_dash.queries import options
@@ -27,6 +28,9 @@ PAGES = (
     ("pages/scores.py", "评分分布", "scores", ":material/bar_chart:"),
     ("pages/coverage.py", "评价覆盖", "coverage", ":material/rule:"),
     ("pages/problems.py", "问题整改", "problems", ":material/build:"),
+    ("pages/changes.py", "本期变化", "changes", ":material/difference:"),
+    ("pages/application.py", "结果应用", "application", ":material/account_balance:"),
+    ("pages/department.py", "部门档案", "department", ":material/badge:"),
     ("pages/detail.py", "评价详情", "detail", ":material/description:"),
     ("pages/data_admin.py", "数据管理", "data_admin", ":material/database:"),
 )
@@ -132,6 +136,15 @@ def _bound_url() -> None:
         )
 
 
+def _check_settings() -> None:
+    """Stop every page with a clear message while a setting is malformed (the 结果应用 rule, parsed once)."""
+    try:
+        application_rule()
+    except SettingError as exc:
+        st.error(f"配置错误，看板无法显示：{fmt.md(exc)}", icon=":material/error:")
+        st.stop()
+
+
 def _clean_once(store: Store) -> None:
     """At this process's first page run on a data folder: remove what interrupted publishes left behind."""
     with _START_LOCK:
@@ -179,6 +192,7 @@ def _filter(label: str, key: str, opts: list, all_opts: list | None = None, scop
 def frame() -> Context:  # noqa: C901 - one step per part of the sidebar
     """Run once per script run from app.py: resolve the snapshot, draw the sidebar filters, build the context."""
     st.session_state.pop(_CTX, None)
+    _check_settings()
     store = Store()
     user = gate.require_login(store, APP_TITLE, fmt.md)  # while nobody is logged in: the login, and the run stops
     _bound_url()
@@ -247,6 +261,16 @@ def page_param(key: str):
     except ValueError as exc:
         notice(f"链接中的{param.label}「{fmt.clip(raw)}」无效（{exc}），已忽略。")
         return None
+
+
+def set_page_param(key: str, value: str | None) -> None:
+    """Write a page parameter into the URL (None: take it out), for widgets not bound to the URL themselves."""
+    assert key in url_state.PARAMS and url_state.PARAMS[key].parse is not None  # a page key, never a filter key
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
 
 
 def require_data(ctx: Context) -> None:

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from perfeval_dash.domain.vocab import UNKNOWN
-from perfeval_dash.store.schema import TABLES
+from perfeval_dash.store.schema import ALL_TABLES
 
 DERIVED = {
     "amount_wan": "计入金额（万元）",
@@ -58,6 +58,30 @@ DERIVED = {
     "below_years": "未达标年度数",
     "amount_missing": "无金额的评价",
     "execution_rate": "预算执行率",
+    # follow-up over time
+    "overdue_cur": "逾期（按现行期限）",
+    "overdue_orig": "逾期（按原定期限）",
+    "revised": "改期问题",
+    "pushes": "改期（推迟）次数",
+    "reopened": "重新打开的问题",
+    "open_over_year": "未完成超过一年",
+    "original_due": "原定整改期限",
+    "deadline_changes": "期限调整次数",
+    "reopens": "重新打开次数",
+    "days_overdue_orig": "按原定期限逾期天数",
+    "years": "出现年度",
+    "n_years": "年度数",
+    "first_year": "最早年度",
+    "last_year": "最近年度",
+    "categories": "屡查屡犯类别数",
+    "change": "变化",
+    "consequence": "结果应用",
+    "share": "核减比例",
+    "verdict": "规则核对",
+    "with_amount": "记录了金额的项数",
+    "bucket": "天数分段",
+    "dept_link": "部门档案",
+    "application_wan": "结果应用涉及金额（万元）",
 }
 
 
@@ -65,7 +89,7 @@ def label(column: str) -> str:
     """The Chinese label of a column: derived labels first, then the contract's headers (with unit)."""
     if column in DERIVED:
         return DERIVED[column]
-    for table in TABLES.values():
+    for table in ALL_TABLES.values():
         for c in table.columns:
             if c.name == column:
                 return f"{c.header}（{c.unit}）" if c.unit and c.unit != "分" else c.header
@@ -87,7 +111,9 @@ NO_SCORE = "未公布得分"  # an evaluation that published a grade only: no sc
 NO_BUDGET_YEAR = "未注明"  # a list that names only the evaluation year
 # columns whose missing value has its own words (the table shows them as text where the column has gaps)
 MISSING_WORDS = {"rank": NO_SCORE, "score": NO_SCORE, "budget_year": NO_BUDGET_YEAR}
-PERCENT = frozenset({"ratio", "rate", "execution_rate", "share_excellent", "share_lower"})
+PERCENT = frozenset(
+    {"ratio", "rate", "execution_rate", "share_excellent", "share_lower", "share", "rate_cur", "rate_orig"}
+)
 WIDE = frozenset({"project_name", "description", "title", "recommendation", "recommendations", "responsible_unit"})
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from perfeval_dash import settings
+from perfeval_dash.domain.vocab import CURRENT_DEADLINE, DEADLINE_BASES
 from perfeval_dash.queries.filters import Filters
 
 REGION, YEAR, BUDGET_YEAR, DEPT, TYPE, GRADE = "region", "year", "byear", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
+DEADLINE, SINCE = "dl", "since"
 # sidebar filters: URL key -> Filters field (each bound to a multiselect of the same key, repeatable)
 FILTER_FIELDS = {
     REGION: "regions",
@@ -50,6 +52,13 @@ def parse_percent(raw: str) -> int:
     if not (raw.isdigit() and 1 <= int(raw) <= 100):
         raise ValueError("应为 1–100 的整数")
     return int(raw)
+
+
+def parse_deadline(raw: str) -> str:
+    """Which deadline overdue counts read: one of vocab.DEADLINE_BASES (the current one is the default)."""
+    if raw not in DEADLINE_BASES:
+        raise ValueError(f"应为 {' 或 '.join(DEADLINE_BASES)}")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,22 @@ PARAMS: dict[str, Param] = {
             "coverage page: the threshold (default: the coverage_threshold setting)",
             "/coverage?thr=25",
             parse_percent,
+        ),
+        Param(
+            DEADLINE,
+            "逾期按哪个整改期限计",
+            f"problems page, department sheet: overdue against the original deadline (first seen) instead of the "
+            f"current one (default {CURRENT_DEADLINE}, out of the URL)",
+            "/problems?dl=原定期限",
+            parse_deadline,
+        ),
+        Param(
+            SINCE,
+            "比较起点快照",
+            "本期变化 page: the earlier snapshot changes are counted from (default: the one this snapshot was "
+            "published on top of)",
+            "/changes?since=20261123T203048123-3f9a1c",
+            parse_snapshot,
         ),
     )
 }
