@@ -24,6 +24,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_GEN = "_admin_upload_gen"
 _RESULT = "_admin_result"
 _PUBLISHED = "_admin_published"
+_CMP_PAIR = "_admin_cmp_pair"  # the (older, newer) snapshots whose comparison is shown
+_CMP_NEXT = "_admin_cmp_next"  # the pair to show on the next run (set by a publish)
 COMPARE_ROWS = settings.LIST_ROWS.value  # rows of a comparison table drawn on the page; the downloads hold all
 
 
@@ -295,6 +297,7 @@ def _import_section(store: Store, user: User) -> None:
         from perfeval_dash.ui.frame import use_snapshot  # the frame; imported here to keep render() testable alone
 
         use_snapshot(snap.id)
+        compare_next(result.base_id, snap.id)
         st.session_state[_PUBLISHED] = (
             f"已发布新快照 {snap.id}（数据截至 {snap.as_of}，"
             f"评价 {snap.row_count('evaluations')} 条，问题 {snap.row_count('problems')} 个）。"
@@ -450,18 +453,33 @@ def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -
     )
 
 
+def compare_next(old_id: str | None, new_id: str) -> None:
+    """After a publish: the comparison shows what it changed (the snapshot it was made on → the new one)."""
+    if old_id:
+        st.session_state[_CMP_NEXT] = (old_id, new_id)  # applied before the pickers are drawn on the next run
+
+
 def _compare_section(store: Store, scope: Scope) -> None:
     st.subheader("比较两个快照")
     ids = list(reversed(store.list_ids()))
     if len(ids) < 2:
         st.caption("至少有两个快照时才能比较。")
         return
+    nxt = st.session_state.pop(_CMP_NEXT, None)
+    if nxt and set(nxt) <= set(ids):
+        st.session_state.update({"admin_cmp_old": nxt[0], "admin_cmp_new": nxt[1], _CMP_PAIR: nxt})
     c1, c2 = st.columns(2)
     new_id = c1.selectbox("较新的快照", ids, index=0, key="admin_cmp_new")
     old_id = c2.selectbox("较早的快照", ids, index=1, key="admin_cmp_old")
     if old_id == new_id:
         st.caption("请选择两个不同的快照。")
         return
+    # a comparison reads both snapshots whole: only when asked for (or right after a publish), not on every visit
+    if st.session_state.get(_CMP_PAIR) != (old_id, new_id):
+        if not st.button("开始比较", key="admin_cmp_go", icon=":material/compare_arrows:"):
+            st.caption("选好两个快照后点击“开始比较”：比较会读取两个快照的全部数据，数据量大时需要一些时间。")
+            return
+        st.session_state[_CMP_PAIR] = (old_id, new_id)
     cmp = _comparison(str(store.root), old_id, new_id, scope)
     st.dataframe(changes.counts_frame(cmp.tables), hide_index=True, key="admin_cmp_counts")
     st.markdown(

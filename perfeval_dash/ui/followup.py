@@ -451,6 +451,7 @@ def _publish(ctx: Context, pending: dict, as_of: dt.date) -> None:
         )
     st.session_state.pop(_PENDING, None)
     frame.use_snapshot(snap.id)
+    admin_page.compare_next(pending["base"], snap.id)  # 数据管理's comparison then shows what this publish changed
     st.session_state[_PUBLISHED] = (
         f"已发布新快照 {snap.id}（数据截至 {snap.as_of}）：{len(pending['changes'])} 个问题的整改进度已更新，"
         f"记入整改变化记录 {snap.manifest.get('events', 0)} 条。本页与其他页面已切换到新快照。"
