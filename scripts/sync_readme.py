@@ -1,7 +1,7 @@
-"""Regenerate the generated sections of README.md from the code: contract, settings, URL keys, code layout.
+"""Regenerate the generated sections of README.md from the code: contract, settings, URL keys, code layout, roles.
 
-Run `python scripts/sync_readme.py` after changing schema.py, settings.py, url_state.py or the package tree;
-tests/test_docs.py fails while README.md and the code disagree.
+Run `python scripts/sync_readme.py` after changing schema.py, settings.py, url_state.py, auth/roles.py or the
+package tree; tests/test_docs.py fails while README.md and the code disagree.
 """
 
 import ast
@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from perfeval_dash.auth.roles import roles_markdown  # noqa: E402
 from perfeval_dash.settings import settings_markdown  # noqa: E402
 from perfeval_dash.store.schema import contract_markdown  # noqa: E402
 from perfeval_dash.ui.url_state import params_markdown  # noqa: E402
@@ -52,6 +53,7 @@ SECTIONS = {
     "settings": settings_markdown,
     "url": params_markdown,
     "layout": layout_markdown,
+    "roles": roles_markdown,
 }
 
 
