@@ -62,7 +62,7 @@ widgets.table(ctx, money, "结果应用涉及资金", key="app_money")
 
 st.subheader("本局结果应用规则核对")
 st.caption(
-    f"规则：{describe_rule(rule)}（设置项 application_rule）。"
+    f"规则：{describe_rule(rule)}（本局规则可由管理员在设置中修改）。"
     "核减比例 = 结果应用涉及金额 ÷ 评价金额（无评价金额时按预算金额）；"
     f"核减但未记录金额或评价金额的为“无法核实”；{NOT_RECORDED}的不算符合规则。"
 )

@@ -62,7 +62,8 @@ def _access_note(user: User) -> None:
         st.warning(
             "本服务未配置账户（开放模式）：任何能打开本看板的人都能查看全部数据"
             + ("，并能在本页导入和发布数据。" if user.can_edit else "；网页上不能导入或发布数据。")
-            + "如需按领导、部门、编辑分权限登录，请在 `.streamlit/secrets.toml` 中配置账户（见 README「访问控制」）。",
+            + "如需按领导、部门、编辑分权限登录，请在 `.streamlit/secrets.toml` 中配置账户"
+            "（见部署说明「访问控制」一节）。",
             icon=":material/lock_open:",
         )
     else:

@@ -389,7 +389,7 @@ def fig_ageing(df: pl.DataFrame, overdue_col: str, deadline_label: str) -> go.Fi
         textposition="outside",
         hovertemplate=f"按{deadline_label}逾期 %{{x}}：%{{y}} 个<extra></extra>",
     )
-    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
+    fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="问题数（个）")
     return _layout(fig, "账龄：未完成问题与逾期问题（天数分段）", height=380)
 
@@ -408,8 +408,7 @@ def fig_application(matrix: pl.DataFrame, consequences: tuple[str, ...]) -> go.F
             marker_color=color,
             hovertemplate=f"%{{x}}：{name} %{{y}} 项<extra></extra>",
         )
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
-    fig.update_xaxes(title_text="评价等级")
+    fig.update_layout(barmode="stack")  # the ticks are the grades: no axis title under them to meet the legend
     fig.update_yaxes(title_text="评价项数")
     return _layout(fig, "评价等级与结果应用（下一年度预算中的实际运用）", height=380)
 

@@ -139,7 +139,7 @@ def table(
     )
     if note:
         st.caption(note)
-    _print_copy(shown.drop("link", strict=False), name)
+    _print_copy(shown.drop("link", "dept_link", strict=False), name)  # links do not print
     downloads(ctx, df, name, key)
 
 

@@ -25,6 +25,9 @@ PAGES = [
     ("scores", "/scores"),
     ("coverage", "/coverage"),
     ("problems", "/problems"),
+    ("changes", "/changes"),
+    ("application", "/application"),
+    ("department", "/department?dept=" + quote("教育局")),
     ("detail", "/detail?eval=tekes-2024-05"),
     ("data_admin", "/data_admin"),
 ]
@@ -40,8 +43,10 @@ ENGLISH_TEXT = r"""() => {
     if (!el || el.closest(skip) || el.closest('[aria-hidden="true"]')) continue;
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden' || parseFloat(style.fontSize) === 0) continue;
-    // ids and codes (tekes-2024-05, snapshot 20261123T…-c5ff2d) are not words: only tokens of letters alone count
-    for (const m of walker.currentNode.textContent.matchAll(/[A-Za-z0-9_=\-]+/g))
+    // ids and codes (tekes-2024-05, snapshot 20261123T…-c5ff2d) are not words: only tokens of letters alone count;
+    // a link's address (a LinkColumn cell as the grid gives it to screen readers: department?dept=…) is not prose
+    const text = walker.currentNode.textContent.replace(/(https?:\/\/|\b[a-z_]+\?)[^\s]*=[^\s]*/g, '');
+    for (const m of text.matchAll(/[A-Za-z0-9_=\-]+/g))
       if (/^[A-Za-z]{2,}$/.test(m[0])) words.push(m[0]);
   }
   return words;
