@@ -206,3 +206,11 @@ def test_excel_export_marks_cut_text_and_says_so_above_the_table():
         assert cell.endswith(exports.CUT_MARK) and schema.utf16_length(cell) <= schema.EXCEL_CELL_MAX_CHARS
     assert table[1].startswith("长" * 30000) and table[2].startswith("𠀀" * 16000)
     assert long in exports.to_csv(df).decode("utf-8"), "the CSV holds the full text"
+
+
+def test_date_columns_read_as_dates_not_midnight_times():
+    import datetime as dt
+
+    df = pl.DataFrame({"due_date": [dt.date(2023, 5, 31)], "description": ["x"]})
+    config = labels.column_config(df)[labels.label("due_date")]
+    assert config["type_config"]["type"] == "date" and config["type_config"]["format"] == "YYYY-MM-DD"

@@ -64,6 +64,8 @@ def test_load_run_five_sessions_with_a_publish(tmp_path):
         "1",
         "--think",
         "0",
+        "--step-timeout",
+        "120",  # a shared CI machine may be busy: a step counts as stuck only after two minutes
         "--data-dir",
         str(tmp_path / "bench"),
         "--json",

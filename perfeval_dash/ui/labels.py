@@ -157,6 +157,8 @@ def column_config(df: pl.DataFrame, overrides: dict | None = None) -> dict:
         kind, w = _kind(c, dtype), width(c, dtype)
         if kind and dtype.is_numeric():
             config[label(c)] = st.column_config.NumberColumn(label(c), format=_COLUMN_FORMATS[kind], width=w)
+        elif dtype == pl.Date:  # a date reads as a date (the grid would show a time of 00:00 otherwise)
+            config[label(c)] = st.column_config.DateColumn(label(c), format="YYYY-MM-DD", width=w)
         elif c == "link":
             config[label(c)] = st.column_config.TextColumn(label(c), width=w, help="点击打开该评价的详情页")
         else:

@@ -19,8 +19,8 @@ def test_department_sheet_as_first_request_after_start(server, fixture_store, pa
     wait_ready(page)
     assert page.locator("h1").first.inner_text() == "部门档案：教育局"
     assert any("教育局" in c for c in chips(page, "主管部门"))
-    sheet = {label: metric(page, label) for label in ("评价项数", "未完成问题", "整改完成率")}
-    assert sheet == {"评价项数": "3项", "未完成问题": "1个", "整改完成率": "50.0%"}
+    sheet = {label: metric(page, label) for label in ("评价项数", "未完成整改", "整改完成率")}
+    assert sheet == {"评价项数": "3项", "未完成整改": "1个", "整改完成率": "50.0%"}
     assert page.get_by_role("button", name="下载部门档案（Excel）").is_visible()
     shot(page, "department-sheet")
     assert query(page)["dept"] == ["教育局"] and query(page)["snap"] == [snap]
@@ -29,7 +29,7 @@ def test_department_sheet_as_first_request_after_start(server, fixture_store, pa
     assert metric(page, "评价项数") == sheet["评价项数"]
     page.goto(f"{server.url}/problems?dept=%E6%95%99%E8%82%B2%E5%B1%80&snap={snap}")
     wait_ready(page)
-    assert metric(page, "未完成") == sheet["未完成问题"] and metric(page, "整改完成率") == sheet["整改完成率"]
+    assert metric(page, "未完成整改") == sheet["未完成整改"] and metric(page, "整改完成率") == sheet["整改完成率"]
 
 
 @pytest.fixture
