@@ -140,7 +140,8 @@ def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
 def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float, as_of) -> pl.DataFrame:
     """One row per region and department: evaluations, average score (of the scored), share graded below the top
     grade, coverage over the budget years in view (worst verdict of its years; Σ evaluated ÷ Σ budget of the years
-    with a budget), open and overdue problems and the 整改完成率. Weakest departments first."""
+    with a budget), open and overdue problems and the 整改完成率. Weakest departments first (most overdue, most
+    years below the coverage rule, lowest average score; unknowns last), then by region and department."""
     c, params = cube_cte(f)
     scores = fetch(
         con,
@@ -186,6 +187,10 @@ def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: fl
             how="left",
         )
         .join(probs, on=["region", "department"], how="left")
-        .sort(["overdue", "below_years", "avg_score"], descending=[True, True, False], nulls_last=True)
+        .sort(  # ties (e.g. grade-only departments, no problems) by region and department: a stable table
+            ["overdue", "below_years", "avg_score", "region", "department"],
+            descending=[True, True, False, False, False],
+            nulls_last=True,
+        )
         .with_columns(pl.col("evaluations", "scored").cast(pl.Int64))
     )
