@@ -226,15 +226,19 @@ def published_amount(con, t, f: Filters) -> dict:
         SELECT count(*) AS batches, count(b.evaluated_total_wan) AS published_batches,
                sum(b.evaluated_total_wan) AS published_wan,
                sum(e.items_wan) FILTER (b.evaluated_total_wan IS NULL) AS other_items_wan,
-               sum(e.items_wan) AS items_wan, coalesce(sum(e.missing), 0) AS amount_missing
-        FROM (SELECT region, eval_year, sum(coalesce(evaluated_wan, budget_wan)) AS items_wan,
+               sum(e.items_wan) AS items_wan, coalesce(sum(e.missing), 0) AS amount_missing,
+               count(b.evaluated_total_wan) FILTER (e.n < a.n) AS partial_batches
+        FROM (SELECT region, eval_year, count(*) AS n, sum(coalesce(evaluated_wan, budget_wan)) AS items_wan,
                      count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS missing
               FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL) e
-        LEFT JOIN (SELECT region, eval_year, evaluated_total_wan FROM {t["batches"]}) b USING (region, eval_year)""",
+        LEFT JOIN (SELECT region, eval_year, evaluated_total_wan FROM {t["batches"]}) b USING (region, eval_year)
+        JOIN (SELECT region, eval_year, count(*) AS n FROM {t["evaluations"]} GROUP BY ALL) a
+          USING (region, eval_year)""",
         p,
     ).row(0, named=True)
-    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope
-    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None
+    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope,
+    # nor when a 预算年度 filter takes only some of a published batch's evaluations
+    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None and not row["partial_batches"]
     row["batch_totals_apply"] = whole and row["published_batches"] > 0
     other = row["other_items_wan"] or 0
     row["headline_wan"] = (row["published_wan"] or 0) + other if row["batch_totals_apply"] else row["items_wan"]

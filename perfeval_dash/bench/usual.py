@@ -299,10 +299,14 @@ def batches(d: Data, f: Filters) -> pd.DataFrame:
 
 def published_amount(d: Data, f: Filters) -> dict:
     e = _amounts(d.evaluations[filter_evaluations(d.evaluations, f)])
-    per = e.groupby(["region", "eval_year"], as_index=False).agg(
-        items_wan=("amount_wan", lambda s: s.sum(min_count=1)), missing=("amount_wan", lambda s: int(s.isna().sum()))
+    keys = ["region", "eval_year"]
+    per = e.groupby(keys, as_index=False).agg(
+        n=("eval_id", "size"),
+        items_wan=("amount_wan", lambda s: s.sum(min_count=1)),
+        missing=("amount_wan", lambda s: int(s.isna().sum())),
     )
-    j = per.merge(d.batches[["region", "eval_year", "evaluated_total_wan"]], on=["region", "eval_year"], how="left")
+    j = per.merge(d.batches[keys + ["evaluated_total_wan"]], on=keys, how="left")
+    j = j.merge(d.evaluations.groupby(keys).size().rename("all_n").reset_index(), on=keys)
     total = j["evaluated_total_wan"]
     out = {
         "batches": len(j),
@@ -311,9 +315,11 @@ def published_amount(d: Data, f: Filters) -> dict:
         "other_items_wan": _num(j.loc[total.isna(), "items_wan"].sum(min_count=1)),
         "items_wan": _num(j["items_wan"].sum(min_count=1)),
         "amount_missing": int(j["missing"].sum()),
+        "partial_batches": int((total.notna() & (j["n"] < j["all_n"])).sum()),
     }
-    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope
-    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None
+    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope,
+    # nor when a 预算年度 filter takes only some of a published batch's evaluations
+    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None and not out["partial_batches"]
     out["batch_totals_apply"] = whole and out["published_batches"] > 0
     other = out["other_items_wan"] or 0
     out["headline_wan"] = (out["published_wan"] or 0) + other if out["batch_totals_apply"] else out["items_wan"]
