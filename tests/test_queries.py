@@ -167,6 +167,27 @@ def test_options(con):
 # ---- the real records, through the same queries the pages use ----------------------------------------
 
 
+def test_published_totals_only_for_whole_batches(con, store):
+    """A batch's published total counts only when all its evaluations are in view; a 预算年度 filter may take part."""
+    import polars as pl
+
+    from fixtures import fixture_tables
+
+    whole = overview.published_amount(con, Filters(budget_years=(2022,)))  # the whole 2023 batch (budget 2022)
+    assert whole["batch_totals_apply"] and whole["headline_wan"] == pytest.approx(180)
+    assert not overview.published_amount(con, Filters(depts=("教育局",)))["batch_totals_apply"]
+    tables = fixture_tables()  # one 2023 evaluation spends 2023 money: its batch is now of two budget years
+    ev = tables["evaluations"]
+    tables["evaluations"] = ev.with_columns(
+        budget_year=pl.when(ev["eval_id"] == "t-2023-03").then(2023).otherwise(ev["budget_year"])
+    )
+    part = overview.published_amount(
+        connect(store.publish(tables, as_of=AS_OF, made_from=["x"])), Filters(budget_years=(2022,))
+    )
+    assert part["partial_batches"] == 1 and not part["batch_totals_apply"]
+    assert part["headline_wan"] == pytest.approx(140)  # 100 (budget fallback) + 40, not the batch's 180
+
+
 def test_real_records_headline(real):
     xg = overview.headline(real, Filters(regions=("洛阳市西工区",)))
     assert xg["evaluations"] == 6 and xg["grades"]["优"] == 6 and xg["any_real"] and not xg["any_synthetic"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -93,13 +94,20 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date, si
     frame(out, con, s)
     if name == "overview":
         head = out.add("headline", overview.headline, con, f)
+        out.add("published_amount", overview.published_amount, con, f)
         out.add("coverage", coverage.by_department, con, f, THR)
         out.add("coverage_unbudgeted", coverage.unbudgeted, con, f)
         out.add("problem_totals", problems.totals, con, f, as_of)
+        if len(f.years) == 1:  # 同比: the same view one evaluation year earlier (pages/overview.py)
+            before = dataclasses.replace(f, years=(f.years[0] - 1,))
+            if out.add("headline_prev", overview.headline, con, before)["evaluations"]:
+                out.add("published_amount_prev", overview.published_amount, con, before)
         if head["evaluations"]:
             out.add("grade_distribution", overview.grade_distribution, con, f)
             out.add("trend", overview.trend, con, f)
-        out.add("batches", overview.batches, con, f)
+        out.add("department_ranking", overview.department_ranking, con, f, THR, as_of)
+        if not f.scope.names_departments:
+            out.add("batches", overview.batches, con, f)
     elif name == "scores":
         head = out.add("headline", overview.headline, con, f)
         if head["evaluations"]:

@@ -218,6 +218,62 @@ def batches(con, t, f: Filters) -> pl.DataFrame:
     )
 
 
+def published_amount(con, t, f: Filters) -> dict:
+    w, p = _where(f, "e")
+    row = _q(
+        con,
+        f"""
+        SELECT count(*) AS batches, count(b.evaluated_total_wan) AS published_batches,
+               sum(b.evaluated_total_wan) AS published_wan,
+               sum(e.items_wan) FILTER (b.evaluated_total_wan IS NULL) AS other_items_wan,
+               sum(e.items_wan) AS items_wan, coalesce(sum(e.missing), 0) AS amount_missing,
+               count(b.evaluated_total_wan) FILTER (e.n < a.n) AS partial_batches
+        FROM (SELECT region, eval_year, count(*) AS n, sum(coalesce(evaluated_wan, budget_wan)) AS items_wan,
+                     count(*) FILTER (evaluated_wan IS NULL AND budget_wan IS NULL) AS missing
+              FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL) e
+        LEFT JOIN (SELECT region, eval_year, evaluated_total_wan FROM {t["batches"]}) b USING (region, eval_year)
+        JOIN (SELECT region, eval_year, count(*) AS n FROM {t["evaluations"]} GROUP BY ALL) a
+          USING (region, eval_year)""",
+        p,
+    ).row(0, named=True)
+    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope,
+    # nor when a 预算年度 filter takes only some of a published batch's evaluations
+    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None and not row["partial_batches"]
+    row["batch_totals_apply"] = whole and row["published_batches"] > 0
+    other = row["other_items_wan"] or 0
+    row["headline_wan"] = (row["published_wan"] or 0) + other if row["batch_totals_apply"] else row["items_wan"]
+    return row
+
+
+def department_ranking(con, t, f: Filters, as_of) -> pl.DataFrame:
+    w, p = _where(f, "e")
+    cov, cp = coverage_sql(t, f)
+    prob, pp = by_department_sql(t, f)
+    return _q(
+        con,
+        f"""
+        WITH s AS (
+            SELECT region, department, count(*) AS evaluations, count(score) AS scored, avg(score) AS avg_score,
+                   count(*) FILTER (grade <> '{GRADES[0]}') / count(*) AS share_lower, bool_or(synthetic) AS synthetic
+            FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL),
+        c AS ({cov}), k AS (SELECT *, ratio IS NOT NULL AND NOT whole_department AS known FROM c),
+        d AS (
+            SELECT region, department, count(*) FILTER (status = '{BELOW}') AS below_years,
+                   CASE WHEN count(*) FILTER (status = '{BELOW}') > 0 THEN '{BELOW}'
+                        WHEN count(*) FILTER (status = '{UNKNOWN}') > 0 THEN '{UNKNOWN}' ELSE '{MET}' END
+                   AS coverage_status,
+                   CASE WHEN sum(project_budget_wan) FILTER (known) > 0
+                        THEN sum(evaluated_wan) FILTER (known) / sum(project_budget_wan) FILTER (known) END AS ratio
+            FROM k GROUP BY ALL),
+        p AS ({prob})
+        SELECT s.*, d.coverage_status, d.ratio, d.below_years, p.problems, p.open, p.overdue, p.rate
+        FROM s LEFT JOIN d USING (region, department) LEFT JOIN p USING (region, department)
+        ORDER BY p.overdue DESC NULLS LAST, d.below_years DESC NULLS LAST, s.avg_score NULLS LAST,
+                 region, department""",
+        p | cp | pp | {"as_of": as_of},
+    )
+
+
 def histogram(con, t, f: Filters) -> pl.DataFrame:
     w, p = _where(f, "e")
     return _q(
@@ -299,10 +355,9 @@ def by_category(con, t, f: Filters, as_of) -> pl.DataFrame:
     )
 
 
-def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
+def by_department_sql(t, f: Filters) -> tuple[str, dict]:
     src, p = _problems_from(t, f, need_eval=True)
-    return _q(
-        con,
+    return (
         f"""
         SELECT p.region, coalesce(e.department, '（整批共性问题）') AS department, count(*) AS problems,
                count(status) AS tracked,
@@ -312,7 +367,17 @@ def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
                AS overdue,
                CASE WHEN count(status) > 0 THEN count(*) FILTER (status IN {DONE}) / count(status) END AS rate,
                bool_or(p.synthetic) AS synthetic
-        FROM {src} GROUP BY ALL
+        FROM {src} GROUP BY ALL""",
+        p,
+    )
+
+
+def by_department(con, t, f: Filters, as_of) -> pl.DataFrame:
+    sql, p = by_department_sql(t, f)
+    return _q(
+        con,
+        sql
+        + """
         ORDER BY overdue DESC NULLS LAST, rate NULLS LAST, problems DESC, region, department""",
         p | {"as_of": as_of},
     )
@@ -413,13 +478,20 @@ def page(
     out.times["frame"] = time.perf_counter() - t0
     if name == "overview":
         head = out.add("headline", headline, con, t, f)
+        out.add("published_amount", published_amount, con, t, f)
         out.add("coverage", coverage, con, t, f)
         out.add("coverage_unbudgeted", coverage_unbudgeted, con, t, f)
         out.add("problem_totals", problem_totals, con, t, f, as_of)
+        if len(f.years) == 1:  # 同比: the same view one evaluation year earlier
+            before = replace(f, years=(f.years[0] - 1,))
+            if out.add("headline_prev", headline, con, t, before)["evaluations"]:
+                out.add("published_amount_prev", published_amount, con, t, before)
         if head["evaluations"]:
             out.add("grade_distribution", grade_distribution, con, t, f)
             out.add("trend", trend, con, t, f)
-        out.add("batches", batches, con, t, f)
+        out.add("department_ranking", department_ranking, con, t, f, as_of)
+        if f.scope.departments is None:  # a batch's published total carries every department's figures
+            out.add("batches", batches, con, t, f)
     elif name == "scores":
         head = out.add("headline", headline, con, t, f)
         if head["evaluations"]:

@@ -297,6 +297,72 @@ def batches(d: Data, f: Filters) -> pd.DataFrame:
     ]
 
 
+def published_amount(d: Data, f: Filters) -> dict:
+    e = _amounts(d.evaluations[filter_evaluations(d.evaluations, f)])
+    keys = ["region", "eval_year"]
+    per = e.groupby(keys, as_index=False).agg(
+        n=("eval_id", "size"),
+        items_wan=("amount_wan", lambda s: s.sum(min_count=1)),
+        missing=("amount_wan", lambda s: int(s.isna().sum())),
+    )
+    j = per.merge(d.batches[keys + ["evaluated_total_wan"]], on=keys, how="left")
+    j = j.merge(d.evaluations.groupby(keys).size().rename("all_n").reset_index(), on=keys)
+    total = j["evaluated_total_wan"]
+    out = {
+        "batches": len(j),
+        "published_batches": int(total.notna().sum()),
+        "published_wan": _num(total.sum(min_count=1)),
+        "other_items_wan": _num(j.loc[total.isna(), "items_wan"].sum(min_count=1)),
+        "items_wan": _num(j["items_wan"].sum(min_count=1)),
+        "amount_missing": int(j["missing"].sum()),
+        "partial_batches": int((total.notna() & (j["n"] < j["all_n"])).sum()),
+    }
+    # a batch's published total is the whole batch's: not for a department, type or grade, nor a department scope,
+    # nor when a 预算年度 filter takes only some of a published batch's evaluations
+    whole = not (f.depts or f.types or f.grades) and f.scope.departments is None and not out["partial_batches"]
+    out["batch_totals_apply"] = whole and out["published_batches"] > 0
+    other = out["other_items_wan"] or 0
+    out["headline_wan"] = (out["published_wan"] or 0) + other if out["batch_totals_apply"] else out["items_wan"]
+    return out
+
+
+def department_ranking(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
+    keys = ["region", "department"]
+    e = d.evaluations[filter_evaluations(d.evaluations, f)]
+    scores = (
+        e.assign(lower=e["grade"].notna() & (e["grade"] != GRADES[0]))
+        .groupby(keys, as_index=False)
+        .agg(
+            evaluations=("eval_id", "size"),
+            scored=("score", "count"),
+            avg_score=("score", "mean"),
+            share_lower=("lower", "mean"),
+            synthetic=("synthetic", "any"),
+        )
+    )
+    c = coverage(d, f)
+    known = c["ratio"].notna() & ~c["whole_department"]
+    per = (
+        c.assign(
+            below=c["status"] == BELOW,
+            unknown=c["status"] == UNKNOWN,
+            kb=c["project_budget_wan"].where(known),
+            ke=c["evaluated_wan"].where(known),
+        )
+        .groupby(keys, as_index=False)
+        .agg(below_years=("below", "sum"), unknown=("unknown", "any"), kb=("kb", "sum"), ke=("ke", "sum"))
+    )
+    per["coverage_status"] = np.where(per["below_years"] > 0, BELOW, np.where(per["unknown"], UNKNOWN, MET))
+    per["ratio"] = per["ke"] / per["kb"].where(per["kb"] > 0)
+    probs = by_department(problems_in_view(d, f, as_of))[keys + ["problems", "open", "overdue", "rate"]]
+    r = scores.merge(per[keys + ["coverage_status", "ratio", "below_years"]], on=keys, how="left")
+    return r.merge(probs, on=keys, how="left").sort_values(
+        ["overdue", "below_years", "avg_score", "region", "department"],
+        ascending=[False, False, True, True, True],
+        na_position="last",
+    )
+
+
 def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:
     keys = ["region", col] if col == "department" else [col]
     s = e[e["score"].notna()].groupby(keys)["score"]
@@ -423,9 +489,17 @@ def page(d: Data, name: str, s: State, as_of: dt.date, since: str | None = None)
         out["coverage"] = _pl(coverage(d, f))
         out["coverage_unbudgeted"] = coverage_unbudgeted(d.evaluations, f)
         out["problem_totals"] = problem_totals(problems_in_view(d, f, as_of))
+        out["published_amount"] = published_amount(d, f)
+        if len(f.years) == 1:  # 同比: the same view one evaluation year earlier
+            before = replace(f, years=(f.years[0] - 1,))
+            out["headline_prev"] = headline(d.evaluations, before)
+            if out["headline_prev"]["evaluations"]:
+                out["published_amount_prev"] = published_amount(d, before)
         if len(e):
             out |= {"grade_distribution": _pl(grade_distribution(e)), "trend": _pl(trend(e))}
-        out["batches"] = _pl(batches(d, f))
+        out["department_ranking"] = _pl(department_ranking(d, f, as_of))
+        if f.scope.departments is None:  # a batch's published total carries every department's figures
+            out["batches"] = _pl(batches(d, f))
     elif name == "scores" and len(e):
         top, total = ranked(e)
         dims = d.dimension_scores

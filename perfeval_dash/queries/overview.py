@@ -104,23 +104,29 @@ def batches(con: duckdb.DuckDBPyConnection, f: Filters) -> pl.DataFrame:
 def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     """Evaluated funds as the reports publish them: each batch's published total where it gives one, else the sum
     of its evaluations; with the per-evaluation sum beside it. A filter within a batch (department, type, grade)
-    makes batch totals inapplicable: then only the per-evaluation sum counts (`batch_totals_apply` False)."""
+    makes batch totals inapplicable: then only the per-evaluation sum counts (`batch_totals_apply` False). So does a
+    预算年度 filter that takes only some of a published batch's evaluations (`partial_batches`): a batch's
+    evaluations may be of several budget years, and its total covers them all."""
     c, params = cube_cte(f)
     df = fetch(
         con,
         f"""
     WITH {c},
     per_batch AS (
-        SELECT region, eval_year, sum(amount_wan) AS items_wan, sum(amount_missing) AS missing FROM c GROUP BY ALL
+        SELECT region, eval_year, sum(evaluations) AS evaluations, sum(amount_wan) AS items_wan,
+               sum(amount_missing) AS missing
+        FROM c GROUP BY ALL
     ),
+    whole_batch AS (SELECT region, eval_year, sum(evaluations) AS evaluations FROM eval_cube GROUP BY ALL),
     final AS (
         SELECT count(*) AS batches,
                count(b.evaluated_total_wan) AS published_batches,
                sum(b.evaluated_total_wan) AS published_wan,
                sum(p.items_wan) FILTER (WHERE b.evaluated_total_wan IS NULL) AS other_items_wan,
                sum(p.items_wan) AS items_wan,
-               coalesce(sum(p.missing), 0)::BIGINT AS amount_missing
-        FROM per_batch p LEFT JOIN batches b USING (region, eval_year)
+               coalesce(sum(p.missing), 0)::BIGINT AS amount_missing,
+               count(b.evaluated_total_wan) FILTER (WHERE p.evaluations < w.evaluations) AS partial_batches
+        FROM per_batch p LEFT JOIN batches b USING (region, eval_year) JOIN whole_batch w USING (region, eval_year)
     )
     SELECT * FROM final""",
         params,
@@ -128,7 +134,10 @@ def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
     row = df.row(0, named=True)
     # a report's total is the whole batch's: not for a selection within it, nor for a reader limited to departments
     row["batch_totals_apply"] = (
-        not f.narrows_evaluations and not f.scope.names_departments and row["published_batches"] > 0
+        not f.narrows_evaluations
+        and not f.scope.names_departments
+        and row["published_batches"] > 0
+        and row["partial_batches"] == 0
     )
     if row["batch_totals_apply"]:
         row["headline_wan"] = (row["published_wan"] or 0) + (row["other_items_wan"] or 0)
@@ -140,7 +149,8 @@ def published_amount(con: duckdb.DuckDBPyConnection, f: Filters) -> dict:
 def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: float, as_of) -> pl.DataFrame:
     """One row per region and department: evaluations, average score (of the scored), share graded below the top
     grade, coverage over the budget years in view (worst verdict of its years; Σ evaluated ÷ Σ budget of the years
-    with a budget), open and overdue problems and the 整改完成率. Weakest departments first."""
+    with a budget), open and overdue problems and the 整改完成率. Weakest departments first (most overdue, most
+    years below the coverage rule, lowest average score; unknowns last), then by region and department."""
     c, params = cube_cte(f)
     scores = fetch(
         con,
@@ -186,6 +196,10 @@ def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: fl
             how="left",
         )
         .join(probs, on=["region", "department"], how="left")
-        .sort(["overdue", "below_years", "avg_score"], descending=[True, True, False], nulls_last=True)
+        .sort(  # ties (e.g. grade-only departments, no problems) by region and department: a stable table
+            ["overdue", "below_years", "avg_score", "region", "department"],
+            descending=[True, True, False, False, False],
+            nulls_last=True,
+        )
         .with_columns(pl.col("evaluations", "scored").cast(pl.Int64))
     )

@@ -77,8 +77,8 @@ def amount_tile(amount: dict, prev: dict | None = None) -> Tile:
     return Tile(
         "逐项评价金额",
         fmt.wan(amount["items_wan"], max_decimals=2, yi=False, missing=UNKNOWN),
-        "各项评价金额之和（未给出评价金额的按预算金额计）；已按主管部门/类型/等级筛选（或按您的查看范围），"
-        "报告公布的整批合计不适用" + missing,
+        "各项评价金额之和（未给出评价金额的按预算金额计）；已按主管部门/类型/等级筛选，"
+        "或所选预算年度只含报告的部分评价（或按您的查看范围），报告公布的整批合计不适用" + missing,
         signal=signals.UNKNOWN if amount["items_wan"] is None else None,
         delta=delta,
         delta_color="off",
