@@ -29,11 +29,16 @@ st.caption(
     f"（数据截至 {fmt.date(ctx.snapshot.as_of)}）。"
 )
 by_kind = dict(zip(counts["change"].to_list(), counts["problems"].to_list()))
-widgets.tiles([widgets.Tile(k, fmt.count(v, "个")) for k, v in by_kind.items()])
+tiles = [widgets.Tile(k, fmt.count(v, "个")) for k, v in by_kind.items()]
+widgets.tiles(tiles)
 if not sum(by_kind.values()):
     st.success("所选范围内，这两个快照之间问题没有变化。")
     st.stop()
-widgets.chart(charts.fig_change_counts(counts), "changes")
+figure = charts.fig_change_counts(counts)
+widgets.chart(figure, "changes")
 rows, total = changes.changes(con, f, earlier.id)
 note = f"共 {total:,} 项变化，表中显示前 {rows.height:,} 项（按变化类别）。" if total > rows.height else None
-widgets.table(ctx, rows, "本期变化", key="changes_list", note=note)
+key_columns = ("change", "problem_id", "department", "old_value", "new_value")
+widgets.table(ctx, rows, "本期变化", key="changes_list", note=note, first=key_columns)
+synthetic = bool(counts["synthetic"].any())
+widgets.brief(ctx, tiles, [figure], rows.select(key_columns), "本期变化（按变化类别）", synthetic)

@@ -158,3 +158,14 @@ def test_local_time_is_chinese_and_in_the_configured_zone(monkeypatch):
     monkeypatch.setenv("PERFEVAL_TIMEZONE", "UTC")
     assert fmt.local_time("2026-11-22T13:33:17+00:00") == "2026年11月22日 13:33"
     assert fmt.local_time(None) == "—"
+
+
+def test_tab_title_names_the_page_and_the_main_filter_once():
+    from types import SimpleNamespace
+
+    from perfeval_dash.ui import frame
+
+    sheet = SimpleNamespace(title="部门档案：教育局", filters=Filters(depts=("教育局",)))
+    assert frame.tab_title(sheet) == f"部门档案：教育局 · {frame.APP_TITLE}"
+    overview = SimpleNamespace(title="总览", filters=Filters(regions=("洛阳市西工区", "特克斯县")))
+    assert frame.tab_title(overview) == f"总览 · 洛阳市西工区、特克斯县 · {frame.APP_TITLE}"

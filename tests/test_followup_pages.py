@@ -190,6 +190,9 @@ def test_changes_page_default_and_chosen_since(three):
     at = run_page("pages/changes.py")
     assert not at.exception
     assert metric(at, "完成整改") == "1个" and metric(at, "重新打开") == "0个"
+    table = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert list(table.columns[:3]) == ["变化", "问题编号", "主管部门"], "which problem changed, first"
+    assert "下载简报（PDF，A4 一页）" in [b.label for b in at.get("download_button")]
     since_a = run_page("pages/changes.py", {"since": a})
     assert metric(since_a, "重新打开") == "1个" and metric(since_a, "期限推迟") == "1个"
     assert since_a.query_params["since"] == [a] or since_a.query_params["since"] == a

@@ -309,8 +309,9 @@ def _older_snapshot_banner(ctx: Context) -> None:
 def tab_title(ctx: Context) -> str:
     """The browser tab's title: page, the main filter and the app, so a forwarded link is recognisable."""
     f = ctx.filters
-    main = (f.depts or f.regions or tuple(f"{y}年" for y in f.years))[:2]
-    return " · ".join([p for p in (ctx.title, "、".join(main)) if p] + [APP_TITLE])
+    main = "、".join((f.depts or f.regions or tuple(f"{y}年" for y in f.years))[:2])
+    title = ctx.title or ""
+    return " · ".join([p for p in (title, main) if p and (p is title or p not in title)] + [APP_TITLE])
 
 
 def finish(ctx: Context) -> None:
