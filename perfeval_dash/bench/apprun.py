@@ -103,10 +103,12 @@ def _p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, max(0, round(0.95 * (len(xs) - 1))))]
 
 
-def run_child(data_dir: str, runs: int, timeout: float = 1800) -> dict:
-    """`measure` in a fresh interpreter (its peak memory is the server's), parsed from its JSON line."""
+def child_json(module: str, args: list, what: str, timeout: float) -> dict:
+    """Run `python -m <module> <args>` in a fresh interpreter and parse the JSON line it prints last.
+
+    Every benchmark part that must not share this process (its memory, its caches) runs through here."""
     proc = subprocess.run(
-        [sys.executable, "-m", "perfeval_dash.bench.apprun", data_dir, str(runs)],
+        [sys.executable, "-m", module, *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -114,8 +116,13 @@ def run_child(data_dir: str, runs: int, timeout: float = 1800) -> dict:
         env=_env(),
     )
     if proc.returncode:
-        raise RuntimeError(f"page runs failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"{what} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_child(data_dir: str, runs: int, timeout: float = 1800) -> dict:
+    """`measure` in a fresh interpreter (its peak memory is the server's), parsed from its JSON line."""
+    return child_json("perfeval_dash.bench.apprun", [data_dir, runs], "page runs", timeout)
 
 
 def _env() -> dict:

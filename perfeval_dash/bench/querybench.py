@@ -110,21 +110,9 @@ def measure(root: str, runs: int, usual_runs: int) -> dict:
 
 def run_child(root: str, runs: int, usual_runs: int, timeout: float = 3600) -> dict:
     """`measure` in a fresh interpreter, parsed from its JSON line."""
-    import subprocess
+    from perfeval_dash.bench.apprun import child_json
 
-    from perfeval_dash.bench.apprun import ROOT, _env
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "perfeval_dash.bench.querybench", root, str(runs), str(usual_runs)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_env(),
-    )
-    if proc.returncode:
-        raise RuntimeError(f"query benchmark failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_json("perfeval_dash.bench.querybench", [root, runs, usual_runs], "query benchmark", timeout)
 
 
 if __name__ == "__main__":

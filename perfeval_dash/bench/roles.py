@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
 
-from perfeval_dash.bench.apprun import APP, PAGE_SCRIPTS, ROOT, _apply, _env
+from perfeval_dash.bench.apprun import APP, PAGE_SCRIPTS, _apply, child_json
 
 LEADER, DEPARTMENT = "leader", "department"
 
@@ -102,17 +101,7 @@ def measure(data_dir: str, runs: int) -> dict:
 
 def run_child(data_dir: str, runs: int, timeout: float = 3600) -> dict:
     """`measure` in a fresh interpreter, parsed from its JSON line."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "perfeval_dash.bench.roles", data_dir, str(runs)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_env(),
-    )
-    if proc.returncode:
-        raise RuntimeError(f"role page runs failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return child_json("perfeval_dash.bench.roles", [data_dir, runs], "role page runs", timeout)
 
 
 if __name__ == "__main__":
