@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import Server, shot
 from test_browser import chips, metric, query, wait_ready
@@ -21,7 +22,7 @@ def test_department_sheet_as_first_request_after_start(server, fixture_store, pa
     assert any("教育局" in c for c in chips(page, "主管部门"))
     sheet = {label: metric(page, label) for label in ("评价项数", "未完成整改", "整改完成率")}
     assert sheet == {"评价项数": "3项", "未完成整改": "1个", "整改完成率": "50.0%"}
-    assert page.get_by_role("button", name="下载部门档案（Excel）").is_visible()
+    expect(page.get_by_role("button", name="下载部门档案（Excel）")).to_be_visible()  # the last element drawn
     shot(page, "department-sheet")
     assert query(page)["dept"] == ["教育局"] and query(page)["snap"] == [snap]
     page.goto(f"{server.url}/?dept=%E6%95%99%E8%82%B2%E5%B1%80&snap={snap}")
