@@ -19,9 +19,10 @@ from perfeval_dash.domain.vocab import AGE_BUCKETS, AGE_LABELS, EVENT_KINDS, NOT
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.detail import Evaluation, checked_id
 from perfeval_dash.queries.filters import Filters
-from perfeval_dash.queries.staging import groups_where, problems_cte
+from perfeval_dash.queries.staging import groups_where
 from perfeval_dash.store.derived import check_as_of
 
+_DEPARTMENT_YEAR = frozenset({"region", "department", "eval_year"})  # the keys of category_years
 BATCH_DEPARTMENT = "（整批共性问题）"  # the department column of batch-level problems (as queries.problems)
 _N = len(AGE_BUCKETS)
 OVER_YEAR = next(i for i, (_, last) in enumerate(AGE_BUCKETS) if last is None)  # the bucket "> a year"
@@ -162,17 +163,22 @@ def repeats(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> pl.Da
     """屡查屡犯: per department and problem category found in two or more evaluation years (within the filters):
     the years, how many, and the problems. Batch-level problems belong to no department and are not counted."""
     check_as_of(con, as_of)
-    pr, params = problems_cte(f)
+    if f.types or f.grades or f.budget_years:  # a filter finer than department and year: per evaluation group
+        where, params = f.where("c")
+        per_year = f"""
+        SELECT c.region, c.department, x.category, c.eval_year, sum(x.problems) AS problems,
+               bool_or(x.synthetic) AS synthetic
+        FROM category_cube x JOIN eval_cube c USING (gid) WHERE {where}
+        GROUP BY ALL"""
+    else:  # region, year, department and the scope are all columns of category_years
+        where, params = f.where("c", _DEPARTMENT_YEAR)
+        per_year = (
+            f"SELECT region, department, category, eval_year, problems, synthetic FROM category_years c WHERE {where}"
+        )
     return fetch(
         con,
         f"""
-    WITH {pr},
-    per_year AS (
-        SELECT c.region, c.department, p.category, c.eval_year, sum(p.problems) AS problems,
-               bool_or(p.synthetic) AS synthetic
-        FROM pr p JOIN eval_cube c USING (gid)
-        GROUP BY ALL
-    ),
+    WITH per_year AS ({per_year}),
     final AS (
         SELECT region, department, category,
                string_agg(eval_year::VARCHAR, '、' ORDER BY eval_year) AS years,

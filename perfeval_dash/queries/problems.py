@@ -12,27 +12,26 @@ from perfeval_dash.domain.rules import rectification_rate, status_name_sql
 from perfeval_dash.domain.vocab import NO_FOLLOW_UP
 from perfeval_dash.queries import fetch
 from perfeval_dash.queries.filters import BATCH_COLUMNS, Filters
-from perfeval_dash.queries.staging import problems_cte
+from perfeval_dash.queries.staging import groups_where, problems_cte
 from perfeval_dash.store.derived import check_as_of
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) -> dict:
-    """All problems, tracked (with a follow-up), done, open, overdue, batch-level; and the 整改完成率."""
+    """All problems, tracked (with a follow-up), done, open, overdue, batch-level; and the 整改完成率.
+
+    Read from followup_cube (counts per evaluation group and batch), a tenth of problem_cube's rows."""
     check_as_of(con, as_of)  # overdue flags in the derived tables are for the snapshot's as-of date
-    pr, params = problems_cte(f)
+    where, params = groups_where(f)
     row = fetch(
         con,
         f"""
-    WITH {pr},
-    final AS (
-        SELECT coalesce(sum(problems), 0) AS problems,
-               coalesce(sum(problems) FILTER (WHERE tracked), 0) AS tracked,
-               coalesce(sum(problems) FILTER (WHERE done), 0) AS done,
-               coalesce(sum(problems) FILTER (WHERE open), 0) AS open,
-               coalesce(sum(problems) FILTER (WHERE overdue), 0) AS overdue,
-               coalesce(sum(problems) FILTER (WHERE batch_level), 0) AS batch_level,
+    WITH final AS (
+        SELECT coalesce(sum(problems), 0) AS problems, coalesce(sum(tracked), 0) AS tracked,
+               coalesce(sum(done), 0) AS done, coalesce(sum(open), 0) AS open,
+               coalesce(sum(overdue_cur), 0) AS overdue,
+               coalesce(sum(problems) FILTER (WHERE gid IS NULL), 0) AS batch_level,
                coalesce(bool_or(synthetic), FALSE) AS any_synthetic
-        FROM pr
+        FROM followup_cube x WHERE {where}
     )
     SELECT * FROM final""",
         params,
@@ -67,17 +66,14 @@ def by_department(con: duckdb.DuckDBPyConnection, f: Filters, as_of: dt.date) ->
     Done, open and overdue are unknown (NULL), not 0, for a department none of whose problems is followed up.
     """
     check_as_of(con, as_of)
-    pr, params = problems_cte(f)
+    where, params = groups_where(f)
     return fetch(
         con,
         f"""
-    WITH {pr},
-    per_group AS (                                  -- narrow integer keys first, names after
-        SELECT bid, gid, sum(problems) AS problems, coalesce(sum(problems) FILTER (WHERE tracked), 0) AS tracked,
-               coalesce(sum(problems) FILTER (WHERE done), 0) AS done,
-               coalesce(sum(problems) FILTER (WHERE open), 0) AS open,
-               coalesce(sum(problems) FILTER (WHERE overdue), 0) AS overdue, bool_or(synthetic) AS synthetic
-        FROM pr GROUP BY ALL
+    WITH per_group AS (                             -- narrow integer keys first, names after (followup_cube)
+        SELECT bid, gid, sum(problems) AS problems, sum(tracked) AS tracked, sum(done) AS done,
+               sum(open) AS open, sum(overdue_cur) AS overdue, bool_or(synthetic) AS synthetic
+        FROM followup_cube x WHERE {where} GROUP BY ALL
     ),
     final AS (
         SELECT b.region, coalesce(c.department, '（整批共性问题）') AS department,

@@ -49,11 +49,19 @@ def groups_where(f: Filters, alias: str = "x") -> tuple[str, dict]:
     eval_where, eval_params = f.where("e")
     # a literal FALSE (not an empty semi-join) when no batch-level problem can be in view, so the plan drops it
     batch_ok = "FALSE" if f.narrows_evaluations or batch_full == "FALSE" else "TRUE"
-    sql = f"""{alias}.bid IN (SELECT bid FROM problem_batches p WHERE {batch_where})
-          AND ({alias}.gid IN (SELECT gid FROM eval_cube e WHERE {eval_where})
-               OR ({alias}.gid IS NULL AND {batch_ok}
-                   AND {alias}.bid IN (SELECT bid FROM problem_batches p WHERE {batch_full})))"""
+    sql = f"""{_in(alias, "bid", "problem_batches p", batch_where)}
+          AND ({_in(alias, "gid", "eval_cube e", eval_where)}
+               OR ({alias}.gid IS NULL AND {batch_ok} AND {_in(alias, "bid", "problem_batches p", batch_full)}))"""
     return sql, params | batch_params | eval_params
+
+
+def _in(alias: str, key: str, table: str, where: str) -> str:
+    """SQL: `alias.key` is one of `table`'s rows matching `where`. Without a condition every row of a derived
+    problem table matches (its bid and gid come from those tables), so no semi-join over millions of rows is
+    planned: NOT NULL for gid (NULL is a batch-level problem, handled apart), TRUE for bid (never NULL)."""
+    if where == "TRUE":
+        return f"{alias}.{key} IS NOT NULL" if key == "gid" else "TRUE"
+    return f"{alias}.{key} IN (SELECT {key} FROM {table} WHERE {where})"
 
 
 def problems_cte(f: Filters, source: str = "problem_cube") -> tuple[str, dict]:
