@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,20 @@ def test_share_link_round_trip():
     assert urlparse(link).path == "/scores"
     assert q == {"dept": ["教育局", "民政局"], "year": ["2023"], "thr": ["25"], "snap": ["20260101T000000-abcdef"]}
     assert "region" not in link, "defaults stay out of the URL"
+
+
+def test_department_links_equal_share_links():
+    """The department sheet links of a table (encoded once, filled per row) are exactly share_link's, for names
+    that need percent-encoding, with the other filters kept and the region and department replaced."""
+    f = Filters(regions=("甲县",), years=(2023, 2024), types=("项目",), depts=("财政局",), grades=("差",))
+    rows = [("乙县", "教育局"), ("A&B=C?#%", "100% 部门/处 + 科"), ("乙县", "r00d00")]
+    got = url_state.department_links("department", f, "20260101T000000-abcdef", rows)
+    want = [
+        url_state.share_link("department", replace(f, regions=(r,), depts=(d,)), "20260101T000000-abcdef")
+        for r, d in rows
+    ]
+    assert got == want
+    assert url_state.department_links("department", f, "s", []) == []
 
 
 def test_unknown_values():

@@ -73,7 +73,9 @@ def test_repeat_detection_two_years_one_year_two_categories_in_one_year(repeat_s
 
 def test_problems_page_shows_repeats_per_department(repeat_store, monkeypatch):
     monkeypatch.setenv("PERFEVAL_DATA_DIR", str(repeat_store.root))
-    at = run_page("pages/problems.py")
+    first = run_page("pages/problems.py")
+    assert not any("屡查屡犯类别数" in d.value.columns for d in first.dataframe), "only the open tab is drawn"
+    at = run_page("pages/problems.py", {"ptab": "屡查屡犯"})
     assert not at.exception
     per_dept = next(d.value for d in at.dataframe if "屡查屡犯类别数" in d.value.columns)
     assert per_dept[["主管部门", "屡查屡犯类别数", "问题数"]].values.tolist() == [["教育局", 1, 2]]
@@ -164,14 +166,32 @@ def three(tmp_path, monkeypatch) -> tuple[Store, tuple[str, str, str]]:
 
 def test_problems_page_deadline_switch(three):
     store, (a, b, c) = three
-    at = run_page("pages/problems.py", {"snap": b})
+    at = run_page("pages/problems.py", {"snap": b, "ptab": "整改跟踪"})
     assert metric(at, "逾期（按现行期限）") == "2个" and metric(at, "改期问题") == "1个"
-    orig = run_page("pages/problems.py", {"snap": b, "dl": "原定期限"})
+    orig = run_page("pages/problems.py", {"snap": b, "ptab": "整改跟踪", "dl": "原定期限"})
     assert orig.radio(key="dl").value == "原定期限"
     assert metric(orig, "逾期（按原定期限）") == "3个" and metric(orig, "到期整改完成率") == "0.0%"
-    bad = run_page("pages/problems.py", {"snap": b, "dl": "最晚期限"})
+    bad = run_page("pages/problems.py", {"snap": b, "ptab": "整改跟踪", "dl": "最晚期限"})
     assert not bad.exception and bad.radio(key="dl").value == "现行期限"
     assert any("最晚期限" in w.value for w in bad.warning)
+
+
+def test_problems_page_computes_only_the_open_tab(three):
+    """The tabs (?ptab=): the default one shows the overdue list and not the follow-up tiles, the 整改跟踪 tab the
+    reverse; its link keeps the tab; an unknown tab is dropped with a notice and the default one is shown."""
+    store, (a, b, c) = three
+    first = run_page("pages/problems.py", {"snap": b})
+    assert "逾期问题" in [h.value for h in first.subheader]
+    assert not any(m.label == "到期问题" for m in first.metric)
+    assert "ptab=" not in first.code[0].value, "the default tab stays out of the link"
+    tracking = run_page("pages/problems.py", {"snap": b, "ptab": "整改跟踪"})
+    assert "逾期问题" not in [h.value for h in tracking.subheader]
+    assert metric(tracking, "到期问题") and metric(tracking, "未完成整改"), "the page's tiles stay above the tabs"
+    assert "ptab=整改跟踪" in tracking.code[0].value
+    assert "下载简报（PDF，A4 一页）" in [d.label for d in tracking.get("download_button")]
+    bad = run_page("pages/problems.py", {"snap": b, "ptab": "全部"})
+    assert not bad.exception and "逾期问题" in [h.value for h in bad.subheader]
+    assert any("全部" in w.value and "问题整改页的分页" in w.value for w in bad.warning)
 
 
 def test_detail_page_shows_the_timeline(three):

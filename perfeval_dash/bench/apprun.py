@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from perfeval_dash.domain.vocab import PROBLEM_VIEWS
+from perfeval_dash.ui import url_state
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE_SCRIPTS = {
@@ -21,10 +24,17 @@ PAGE_SCRIPTS = {
     "scores": "pages/scores.py",
     "coverage": "pages/coverage.py",
     "problems": "pages/problems.py",
+    "problems_tracking": "pages/problems.py",
+    "problems_repeats": "pages/problems.py",
     "detail": "pages/detail.py",
     "changes": "pages/changes.py",
     "application": "pages/application.py",
     "department": "pages/department.py",
+}
+# URL parameters a page is opened with: the problems page's tabs (only the open one runs)
+PAGE_PARAMS = {
+    "problems_tracking": {url_state.PROBLEM_VIEW: PROBLEM_VIEWS[1]},
+    "problems_repeats": {url_state.PROBLEM_VIEW: PROBLEM_VIEWS[2]},
 }
 WIDGETS = (
     ("region", "regions"),
@@ -59,6 +69,15 @@ def payload(at) -> dict:
     return {"charts": charts, "tables": tables, "total": total}
 
 
+def switch(at, page: str):
+    """Open one of PAGE_SCRIPTS in the AppTest session (with its PAGE_PARAMS; no other page's left over)."""
+    for params in PAGE_PARAMS.values():
+        for key in params:
+            at.query_params.pop(key, None)
+    at.query_params.update(PAGE_PARAMS.get(page, {}))
+    return at.switch_page(PAGE_SCRIPTS[page])
+
+
 def _apply(at, state) -> None:
     for key, attr in WIDGETS:
         at.sidebar.multiselect(key=key).set_value(list(getattr(state.filters, attr)))
@@ -78,9 +97,9 @@ def measure(data_dir: str, runs: int) -> dict:
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     out: dict = {}
-    for i, (page, script) in enumerate(PAGE_SCRIPTS.items()):
+    for i, page in enumerate(PAGE_SCRIPTS):
         states = make_states(connect(snap), runs + 1, offset=i + 1)
-        at.switch_page(script)
+        switch(at, page)
         _apply(at, states[0])
         at.run()
         times = []

@@ -25,7 +25,19 @@ from perfeval_dash.queries import (
     scores,
 )
 
-PAGES = ("overview", "scores", "coverage", "problems", "detail", "changes", "application", "department")
+# the problems page's tabs are measured as pages of their own: only the open tab runs (pages/problems.py)
+PAGES = (
+    "overview",
+    "scores",
+    "coverage",
+    "problems",
+    "problems_tracking",
+    "problems_repeats",
+    "detail",
+    "changes",
+    "application",
+    "department",
+)
 THR = settings.COVERAGE_THRESHOLD.value
 FLAG_VERDICTS = (BREAKS, UNVERIFIABLE)  # as ui.followup.FLAG_VERDICTS
 
@@ -58,12 +70,11 @@ def frame(out: Timed, con, s: State) -> None:
 
 
 def follow_up(out: Timed, con, f, as_of: dt.date) -> None:
-    """The problems page's 整改跟踪 section (ui.followup.problems_section)."""
+    """The problems page's 整改跟踪 tab (ui.followup.tracking_section)."""
     fs = out.add("fu_summary", followup.summary, con, f, as_of)
     if fs["tracked"]:
         out.add("fu_by_department", followup.by_department, con, f, as_of)
         out.add("fu_revised", followup.revised, con, f, as_of)
-    out.add("fu_repeats", followup.repeats, con, f, as_of)
 
 
 def department_sheet(out: Timed, con, s: State, as_of: dt.date) -> None:
@@ -121,13 +132,17 @@ def page(con: duckdb.DuckDBPyConnection, name: str, s: State, as_of: dt.date, si
         rows = out.add("coverage", coverage.by_department, con, f, THR)
         out.add("coverage_unbudgeted", coverage.unbudgeted, con, f)
         out.add("coverage_regions", coverage.summarize, rows)
-    elif name == "problems":
+    elif name.startswith("problems"):  # the tiles above the tabs, then the open tab's figures
         if out.add("problem_totals", problems.totals, con, f, as_of)["problems"]:
-            out.add("by_category", problems.by_category, con, f, as_of)
-            out.add("by_department", problems.by_department, con, f, as_of)
-            out.add("overdue", problems.overdue, con, f, as_of)
-            out.add("batch_level", problems.batch_level, con, f, as_of)
-            follow_up(out, con, f, as_of)
+            if name == "problems":
+                out.add("by_category", problems.by_category, con, f, as_of)
+                out.add("by_department", problems.by_department, con, f, as_of)
+                out.add("overdue", problems.overdue, con, f, as_of)
+                out.add("batch_level", problems.batch_level, con, f, as_of)
+            elif name == "problems_tracking":
+                follow_up(out, con, f, as_of)
+            else:
+                out.add("fu_repeats", followup.repeats, con, f, as_of)
     elif name == "detail":
         ev = out.add("evaluation", detail.evaluation, con, s.eval_id, f.scope)
         if ev is not None:

@@ -505,16 +505,19 @@ def page(
         out.add("coverage", coverage, con, t, f)
         out.add("coverage_unbudgeted", coverage_unbudgeted, con, t, f)
         out.add("coverage_regions", coverage_regions, con, t, f)
-    elif name == "problems":
+    elif name.startswith("problems"):  # one tab each (figures.PAGES)
         if out.add("problem_totals", problem_totals, con, t, f, as_of)["problems"]:
-            out.add("by_category", by_category, con, t, f, as_of)
-            out.add("by_department", by_department, con, t, f, as_of)
-            out.add("overdue", overdue, con, t, f, as_of)
-            out.add("batch_level", batch_level, con, t, f, as_of)
-            if out.add("fu_summary", fu.summary, con, t, f, as_of)["tracked"]:
-                out.add("fu_by_department", fu.by_department, con, t, f, as_of)
-                out.add("fu_revised", fu.revised, con, t, f, as_of)
-            out.add("fu_repeats", fu.repeats, con, t, f)
+            if name == "problems":
+                out.add("by_category", by_category, con, t, f, as_of)
+                out.add("by_department", by_department, con, t, f, as_of)
+                out.add("overdue", overdue, con, t, f, as_of)
+                out.add("batch_level", batch_level, con, t, f, as_of)
+            elif name == "problems_tracking":
+                if out.add("fu_summary", fu.summary, con, t, f, as_of)["tracked"]:
+                    out.add("fu_by_department", fu.by_department, con, t, f, as_of)
+                    out.add("fu_revised", fu.revised, con, t, f, as_of)
+            else:
+                out.add("fu_repeats", fu.repeats, con, t, f)
     elif name == "detail":
         t0 = time.perf_counter()
         out.update(detail(con, t, s, as_of))

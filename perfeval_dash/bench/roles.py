@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import replace
 
-from perfeval_dash.bench.apprun import APP, PAGE_SCRIPTS, _apply, child_json
+from perfeval_dash.bench.apprun import APP, PAGE_SCRIPTS, _apply, child_json, switch
 
 LEADER, DEPARTMENT = "leader", "department"
 
@@ -76,9 +76,9 @@ def measure(data_dir: str, runs: int) -> dict:
         DEPARTMENT: _session(accounts, "head"),
     }
     out: dict = {"_department": {"region": region, "department": dept, "evaluations": int(n)}}
-    for i, (page, script) in enumerate(PAGE_SCRIPTS.items()):
+    for i, page in enumerate(PAGE_SCRIPTS):
         for at in sessions.values():
-            at.switch_page(script).run()
+            switch(at, page).run()
         leader_states = make_states(connect(snap), runs, offset=i + 1)
         dept_states = make_states(connect(snap), runs, offset=i + 1, scope=scope)
         times: dict[str, list[float]] = {k: [] for k in ("open_leader", LEADER, "open_department", DEPARTMENT)}

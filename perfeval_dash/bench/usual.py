@@ -532,10 +532,10 @@ def page(d: Data, name: str, s: State, as_of: dt.date, since: str | None = None)
             "coverage_unbudgeted": coverage_unbudgeted(d.evaluations, f),
             "coverage_regions": _pl(coverage_regions(rows)),
         }
-    elif name == "problems":
+    elif name.startswith("problems"):  # one tab each (figures.PAGES)
         p = problems_in_view(d, f, as_of)
         out["problem_totals"] = problem_totals(p)
-        if len(p):
+        if len(p) and name == "problems":
             late, total = overdue(p)
             out |= {
                 "by_category": _pl(by_category(p)),
@@ -543,10 +543,12 @@ def page(d: Data, name: str, s: State, as_of: dt.date, since: str | None = None)
                 "overdue": (_pl(late), total),
                 "batch_level": _pl(batch_level(p)),
             }
+        elif len(p) and name == "problems_tracking":
             out["fu_summary"] = fu.summary(d, f, as_of)
             if out["fu_summary"]["tracked"]:
                 out["fu_by_department"] = fu.by_department(d, f, as_of)
                 out["fu_revised"] = fu.revised(d, f, as_of)
+        elif len(p):
             out["fu_repeats"] = fu.repeats(d, f, as_of)
     elif name == "detail":
         out |= detail(d, s, as_of)

@@ -71,6 +71,9 @@ CH_FOUND, CH_CLOSED, CH_REOPENED, CH_PUSHED, CH_PULLED, CH_UNIT, CH_REMOVED = CH
 DEADLINE_BASES = ("现行期限", "原定期限")
 CURRENT_DEADLINE, ORIGINAL_DEADLINE = DEADLINE_BASES
 
+# The problems page's tabs (?ptab=): the state on the as-of date, follow-up over time, repeat problems
+PROBLEM_VIEWS = ("问题与逾期", "整改跟踪", "屡查屡犯")
+
 # Age buckets in days (ageing of open problems since publication; days overdue): (label, last day of the bucket)
 AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("≤30天", 30),

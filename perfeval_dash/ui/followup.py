@@ -1,7 +1,8 @@
 """Follow-up over time on the pages: deadline switch, ageing, revisions, repeat problems, timelines, 结果应用, updates.
 
-Existing pages call one function each (problems page: `problems_section`; detail page: `detail_section`; 数据管理:
-`update_section`); the new pages (本期变化, 结果应用, 部门档案) use the helpers here too.
+Existing pages call one function each (problems page: `tracking_section` and `repeats_view`, one per tab; detail
+page: `detail_section`; 数据管理: `update_section`); the new pages (本期变化, 结果应用, 部门档案)
+use the helpers here too.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _suffix(basis: str) -> str:
     return "cur" if basis == CURRENT_DEADLINE else "orig"
 
 
-def deadline_metrics(s: dict, basis: str) -> None:
+def deadline_tiles(s: dict, basis: str) -> list[Tile]:
     """Headline figures of follow-up against the chosen deadline: due, overdue, share of due done, revisions."""
     sfx = _suffix(basis)
     over_year = s["open_over_year"]
@@ -71,54 +72,47 @@ def deadline_metrics(s: dict, basis: str) -> None:
     none = tracked == 0  # no problem in view has a follow-up record: nothing is known, nothing is zero
     rate = s[f"rate_{sfx}"]
     age_unknown = s["open_age_unknown"]
-    widgets.tiles(
-        [
-            Tile(
-                "到期问题",
-                NO_FOLLOW_UP if none else fmt.count(s[f"due_{sfx}"], "个"),
-                f"有整改记录、{basis}早于数据截至日的问题",
-                signal=signals.UNKNOWN if none else None,
-            ),
-            Tile(
-                f"逾期（按{basis}）",
-                NO_FOLLOW_UP if none else fmt.count(s[f"overdue_{sfx}"], "个"),
-                "到期仍未完成（未整改 + 整改中）",
-                signal=signals.overdue(s[f"overdue_{sfx}"], tracked),
-            ),
-            Tile(
-                "到期整改完成率",
-                NO_FOLLOW_UP if none else fmt.pct(rate),
-                f"到期问题中已完成的比例（按{basis}）；没有到期问题时为{UNKNOWN}",
-                signal=signals.rate(rate),
-            ),
-            Tile(
-                "改期问题",
-                NO_FOLLOW_UP if none else fmt.count(s["revised"], "个"),
-                f"整改期限被推迟过的问题；共推迟 {s['pushes']:,} 次",
-                signal=signals.UNKNOWN if none else (signals.WARN if s["revised"] else None),
-            ),
-            Tile(
-                "未完成超过一年",
-                fmt.count(over_year, "个") if age_unknown == 0 or over_year else UNKNOWN,
-                f"报告公布已超过 {YEAR_DAYS} 天仍未完成"
-                + (f"；另有 {age_unknown:,} 个未完成问题的报告公布日期未知" if age_unknown else ""),
-                signal=signals.WARN if over_year else (signals.UNKNOWN if age_unknown else None),
-                note=f"另有 {age_unknown:,} 个日期未知" if age_unknown else None,
-            ),
-        ]
-    )
+    return [
+        Tile(
+            "到期问题",
+            NO_FOLLOW_UP if none else fmt.count(s[f"due_{sfx}"], "个"),
+            f"有整改记录、{basis}早于数据截至日的问题",
+            signal=signals.UNKNOWN if none else None,
+        ),
+        Tile(
+            f"逾期（按{basis}）",
+            NO_FOLLOW_UP if none else fmt.count(s[f"overdue_{sfx}"], "个"),
+            "到期仍未完成（未整改 + 整改中）",
+            signal=signals.overdue(s[f"overdue_{sfx}"], tracked),
+        ),
+        Tile(
+            "到期整改完成率",
+            NO_FOLLOW_UP if none else fmt.pct(rate),
+            f"到期问题中已完成的比例（按{basis}）；没有到期问题时为{UNKNOWN}",
+            signal=signals.rate(rate),
+        ),
+        Tile(
+            "改期问题",
+            NO_FOLLOW_UP if none else fmt.count(s["revised"], "个"),
+            f"整改期限被推迟过的问题；共推迟 {s['pushes']:,} 次",
+            signal=signals.UNKNOWN if none else (signals.WARN if s["revised"] else None),
+        ),
+        Tile(
+            "未完成超过一年",
+            fmt.count(over_year, "个") if age_unknown == 0 or over_year else UNKNOWN,
+            f"报告公布已超过 {YEAR_DAYS} 天仍未完成"
+            + (f"；另有 {age_unknown:,} 个未完成问题的报告公布日期未知" if age_unknown else ""),
+            signal=signals.WARN if over_year else (signals.UNKNOWN if age_unknown else None),
+            note=f"另有 {age_unknown:,} 个日期未知" if age_unknown else None,
+        ),
+    ]
 
 
 def _dept_links(ctx: Context, df: pl.DataFrame) -> pl.DataFrame:
     """The frame with a link to each row's department sheet (its region and department as the filters)."""
-    links = [
-        url_state.share_link(
-            "department", dataclasses.replace(ctx.filters, regions=(r,), depts=(d,)), ctx.snapshot.id, {}
-        )
-        if d != followup.BATCH_DEPARTMENT
-        else None
-        for r, d in zip(df["region"].to_list(), df["department"].to_list())
-    ]
+    rows = list(zip(df["region"].to_list(), df["department"].to_list()))
+    links = url_state.department_links("department", ctx.filters, ctx.snapshot.id, rows)
+    links = [None if d == followup.BATCH_DEPARTMENT else link for (_, d), link in zip(rows, links)]
     return df.with_columns(pl.Series("dept_link", links, dtype=pl.String))
 
 
@@ -185,33 +179,48 @@ def sheet_download(ctx: Context, name: str, sheets: list[tuple[str, pl.DataFrame
 
 
 # ---- problems page ----------------------------------------------------------------------------------
-def problems_section(ctx: Context) -> None:
-    """整改跟踪 on the problems page: the deadline switch, due/overdue, ageing, revisions per department, 屡查屡犯."""
+def tracking_section(ctx: Context, tiles: list[Tile]) -> None:
+    """整改跟踪 (the problems page's second tab): the deadline switch, due/overdue against it, ageing, revisions per
+    department and the revised problems; the page's brief holds the problem tiles, these and the ageing chart."""
     f, con, as_of = ctx.filters, ctx.con, ctx.snapshot.as_of
-    st.subheader("整改跟踪：期限、账龄、改期与屡查屡犯")
     basis = deadline_basis(ctx)
     s = followup.summary(con, f, as_of)
     if s["tracked"] == 0:
         st.info("所选问题均无整改跟踪记录，无法统计期限、账龄与改期。")
-    else:
-        deadline_metrics(s, basis)
-        st.caption(
-            f"原定期限：问题首次出现在数据中时的整改期限（系统在每次发布时记录，不可导入）。"
-            f"账龄按报告公布日期到数据截至日 {fmt.date(as_of)} 计算。"
-        )
-        widgets.chart(charts.fig_ageing(followup.ageing(s), f"overdue_{_suffix(basis)}", basis), "fu_ageing")
-        depts, total = followup.by_department(con, f, as_of)
-        st.markdown("**各部门改期与逾期**（改期次数多的在前）")
-        note = f"共 {total:,} 个部门，表中显示前 {depts.height:,} 个。" if total > depts.height else None
-        widgets.table(
-            ctx, _dept_links(ctx, depts), "各部门改期与逾期", key="fu_depts", note=note, column_config=DEPT_LINK
-        )
-        rev, total = followup.revised(con, f, as_of)
-        if total:
-            st.markdown("**改期或重新打开的问题**")
-            note = f"共 {total:,} 个，表中显示改期次数最多的 {rev.height:,} 个。" if total > rev.height else None
-            widgets.table(ctx, rev, "改期或重新打开的问题", key="fu_revised", note=note)
-    repeats_section(ctx)
+        widgets.brief(ctx, tiles, synthetic=s["any_synthetic"])
+        return
+    more = deadline_tiles(s, basis)
+    widgets.tiles(more)
+    st.caption(
+        f"原定期限：问题首次出现在数据中时的整改期限（系统在每次发布时记录，不可导入）。"
+        f"账龄按报告公布日期到数据截至日 {fmt.date(as_of)} 计算。"
+    )
+    fig = charts.fig_ageing(followup.ageing(s), f"overdue_{_suffix(basis)}", basis)
+    widgets.chart(fig, "fu_ageing")
+    depts, total = followup.by_department(con, f, as_of)
+    st.markdown("**各部门改期与逾期**（改期次数多的在前）")
+    note = f"共 {total:,} 个部门，表中显示前 {depts.height:,} 个。" if total > depts.height else None
+    widgets.table(ctx, _dept_links(ctx, depts), "各部门改期与逾期", key="fu_depts", note=note, column_config=DEPT_LINK)
+    rev, total = followup.revised(con, f, as_of)
+    if total:
+        st.markdown("**改期或重新打开的问题**")
+        note = f"共 {total:,} 个，表中显示改期次数最多的 {rev.height:,} 个。" if total > rev.height else None
+        widgets.table(ctx, rev, "改期或重新打开的问题", key="fu_revised", note=note)
+    key = depts.select("department", "region", "pushes", "revised", f"overdue_{_suffix(basis)}", "open_over_year")
+    widgets.brief(ctx, [*tiles, *more], [fig], key, "各部门改期与逾期（改期次数多的在前）", s["any_synthetic"])
+
+
+def repeats_view(ctx: Context, tiles: list[Tile]) -> None:
+    """屡查屡犯 (the problems page's third tab), with the page's brief: the problem tiles and the departments."""
+    rep = repeats_section(ctx)
+    per_dept = followup.repeat_departments(rep)
+    widgets.brief(
+        ctx,
+        tiles,
+        table=per_dept.select("department", "region", "categories", "problems") if per_dept.height else None,
+        table_title="屡查屡犯（按部门，类别多的在前）",
+        synthetic=bool(per_dept.height and per_dept["synthetic"].any()),
+    )
 
 
 def repeats_section(ctx: Context, key: str = "fu_repeats") -> pl.DataFrame:

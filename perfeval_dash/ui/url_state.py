@@ -8,17 +8,18 @@ Pages never read `st.query_params` themselves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import quote, urlencode
 
 from perfeval_dash import settings
-from perfeval_dash.domain.vocab import CURRENT_DEADLINE, DEADLINE_BASES
+from perfeval_dash.domain.vocab import CURRENT_DEADLINE, DEADLINE_BASES, PROBLEM_VIEWS
 from perfeval_dash.queries.filters import Filters
 
 REGION, YEAR, BUDGET_YEAR, DEPT, TYPE, GRADE = "region", "year", "byear", "dept", "type", "grade"
 SNAPSHOT, EVAL, THRESHOLD = "snap", "eval", "thr"
-DEADLINE, SINCE = "dl", "since"
+DEADLINE, SINCE, PROBLEM_VIEW = "dl", "since", "ptab"
 # sidebar filters: URL key -> Filters field (each bound to a multiselect of the same key, repeatable)
 FILTER_FIELDS = {
     REGION: "regions",
@@ -58,6 +59,13 @@ def parse_deadline(raw: str) -> str:
     """Which deadline overdue counts read: one of vocab.DEADLINE_BASES (the current one is the default)."""
     if raw not in DEADLINE_BASES:
         raise ValueError(f"应为 {' 或 '.join(DEADLINE_BASES)}")
+    return raw
+
+
+def parse_problem_view(raw: str) -> str:
+    """One of the problems page's tabs (vocab.PROBLEM_VIEWS; the first is the default)."""
+    if raw not in PROBLEM_VIEWS:
+        raise ValueError(f"应为 {'、'.join(PROBLEM_VIEWS)} 之一")
     return raw
 
 
@@ -115,6 +123,14 @@ PARAMS: dict[str, Param] = {
             parse_deadline,
         ),
         Param(
+            PROBLEM_VIEW,
+            "问题整改页的分页",
+            f"problems page: the tab shown ({', '.join(PROBLEM_VIEWS)}; default {PROBLEM_VIEWS[0]}, out of the URL); "
+            "only the open tab is computed",
+            f"/problems?ptab={PROBLEM_VIEWS[1]}",
+            parse_problem_view,
+        ),
+        Param(
             SINCE,
             "比较起点快照",
             "本期变化 page: the earlier snapshot changes are counted from (default: the one this snapshot was "
@@ -153,9 +169,23 @@ def share_link(base_url: str, f: Filters, snapshot_id: str, extra: dict[str, str
     """
     pairs = filter_params(f) + [(k, v) for k, v in (extra or {}).items() if v not in (None, "")]
     pairs.append((SNAPSHOT, snapshot_id))
-    query = urlencode(pairs, quote_via=lambda s, *_: quote(s, safe="", encoding="utf-8"))
-    readable = re.sub(r"(?:%[89A-F][0-9A-F])+", _decode_non_ascii, query)
-    return f"{base_url.split('?')[0]}?{readable}"
+    return f"{base_url.split('?')[0]}?{urlencode(pairs, quote_via=lambda s, *_: _component(s))}"
+
+
+def department_links(page: str, f: Filters, snapshot_id: str, rows: Iterable[tuple[str, str]]) -> list[str]:
+    """`share_link(page, f narrowed to the row's region and department, snapshot_id)` for each (region, department)
+    row: the link is encoded once with two holes that each row fills (a table of a thousand departments would
+    otherwise encode a thousand links). The holes are random per call, so no value in the link can match one."""
+    token = secrets.token_hex(16)
+    holes = {f"r{token}": 0, f"d{token}": 1}
+    template = share_link(page, replace(f, regions=(f"r{token}",), depts=(f"d{token}",)), snapshot_id)
+    tokens = re.split(f"(r{token}|d{token})", template)
+    return ["".join(_component(row[holes[t]]) if t in holes else t for t in tokens) for row in rows]
+
+
+def _component(value: str) -> str:
+    """One value as share_link writes it into a link."""
+    return re.sub(r"(?:%[89A-F][0-9A-F])+", _decode_non_ascii, quote(value, safe="", encoding="utf-8"))
 
 
 def _decode_non_ascii(m: re.Match) -> str:

@@ -15,7 +15,7 @@ from perfeval_dash.ui import exports, fmt, frame, labels, signals, url_state
 from perfeval_dash.ui.frame import Context
 from perfeval_dash.ui.tiles import Tile
 
-__all__ = ["Tile", "brief", "chart", "downloads", "header", "table", "tiles"]
+__all__ = ["Tile", "brief", "chart", "downloads", "header", "table", "tabs", "tiles"]
 
 TILE_WIDTH = 182  # px: tiles wrap into a grid, two abreast on a phone (see frame.CSS)
 OPEN = "查看 ›"  # the text of a table's detail column; one click on it opens the evaluation in the same tab
@@ -50,6 +50,18 @@ def tiles(items: Sequence[Tile]) -> None:
                 border=True,
                 width=TILE_WIDTH,
             )
+
+
+def tabs(ctx: Context, key: str, labels: Sequence[str]):
+    """Tabs bound to the URL parameter `key` (url_state.PARAMS): returns the open tab's label and container.
+    Only that tab's section should run, inside the container (a click on another tab reruns the page); a tab
+    other than the first goes into the share link; an invalid URL value is dropped with a notice."""
+    frame.page_param(key)
+    containers = st.tabs(list(labels), key=key, bind="query-params")
+    label, container = next(((t, c) for t, c in zip(labels, containers) if c.open), (labels[0], containers[0]))
+    if label != labels[0]:
+        ctx.link_extra[key] = label
+    return label, container
 
 
 def _generation() -> int:
@@ -147,10 +159,8 @@ def _print_copy(df: pl.DataFrame, name: str) -> None:
     """A static copy of a table that only browser printing shows (the interactive grid prints only rows in view)."""
     rows = df.head(settings.PRINT_ROWS.value)
     head = "".join(f"<th>{html.escape(labels.label(c))}</th>" for c in rows.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(labels.text(v, c))}</td>" for c, v in zip(rows.columns, r)) + "</tr>"
-        for r in rows.iter_rows()
-    )
+    cells = [[html.escape(labels.text(v, c)) for v in rows[c].to_list()] for c in rows.columns]  # column by column
+    body = "".join("<tr><td>" + "</td><td>".join(r) + "</td></tr>" for r in zip(*cells))
     more = (
         f"<p>共 {df.height:,} 行，打印只含前 {rows.height:,} 行；完整数据请下载。</p>"
         if df.height > rows.height

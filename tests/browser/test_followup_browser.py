@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -84,7 +85,8 @@ def test_editor_update_publishes_and_old_link_keeps_old_state(editor_server, fix
         ("changes", "/changes"),
         ("application", "/application"),
         ("department", "/department?dept=%E6%95%99%E8%82%B2%E5%B1%80"),
-        ("problems-original-deadline", "/problems?dl=%E5%8E%9F%E5%AE%9A%E6%9C%9F%E9%99%90"),
+        ("problems-original-deadline", "/problems?ptab=" + quote("整改跟踪") + "&dl=" + quote("原定期限")),
+        ("problems-repeats", "/problems?ptab=" + quote("屡查屡犯")),
         ("detail-timeline", "/detail?eval=demo-1-2024-031"),
     ],
 )
@@ -92,7 +94,34 @@ def test_screenshot_follow_up_pages_on_bundled_data(bundled_server, page, name, 
     """The new pages and sections render on the bundled data (which carries history) without an exception."""
     page.goto(bundled_server.url + path)
     wait_ready(page)
-    if name != "detail-timeline":
+    if name not in ("detail-timeline", "problems-repeats"):
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg')
     assert not page.locator('[data-testid="stException"]').count()
     shot(page, f"page-{name}")
+
+
+def test_problem_tabs_are_in_the_shared_link(bundled_server, page):
+    """A click on the 整改跟踪 tab computes that tab (its tiles appear, the overdue list goes), puts it in the URL
+    and the share link; opening that link in a fresh page shows the same tab with the same figures."""
+    page.goto(bundled_server.url + "/problems")
+    wait_ready(page)
+    expect(page.get_by_role("heading", name="逾期问题")).to_be_visible()
+    assert not page.get_by_text("到期问题", exact=True).count()
+    page.get_by_role("tab", name="整改跟踪").click()
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('ptab=整改跟踪')")
+    wait_ready(page)
+    expect(page.get_by_text("到期问题", exact=True)).to_be_visible()
+    assert not page.get_by_role("heading", name="逾期问题").count(), "only the open tab is drawn"
+    due = metric(page, "到期问题")
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').inner_text().strip()
+    assert "ptab=整改跟踪" in link and "snap=" in link
+    fresh = page.context.new_page()
+    fresh.goto(link.replace(link.split("/problems")[0], bundled_server.url))
+    wait_ready(fresh)
+    expect(fresh.get_by_role("tab", name="整改跟踪")).to_have_attribute("aria-selected", "true")
+    assert metric(fresh, "到期问题") == due
+    fresh.goto(bundled_server.url + "/problems?ptab=" + quote("不存在的分页"))
+    wait_ready(fresh)
+    expect(fresh.get_by_role("heading", name="逾期问题")).to_be_visible()
+    assert "不存在的分页" in fresh.locator("body").inner_text(), "the dropped value is named in a notice"
+    fresh.close()

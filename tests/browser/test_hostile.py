@@ -23,6 +23,8 @@ PATHS = [
     ("scores-hostile-dept", "/scores?dept=" + quote(PAYLOADS[6]) + "&dept=" + quote(PAYLOADS[7])),
     ("coverage", "/coverage?region=" + quote(PAYLOADS[0])),
     ("problems", "/problems"),
+    ("problems-tracking", "/problems?ptab=" + quote("整改跟踪")),
+    ("problems-repeats", "/problems?ptab=" + quote("屡查屡犯")),
     ("detail", "/detail?eval=t-2023-01"),
     ("detail-markdown-eval", "/detail?eval=" + quote("[点我登录](http://evil.example/login)")),
     ("overview-markdown-snap", "/?snap=" + quote("![x](http://evil.example/x.png)")),

@@ -25,6 +25,8 @@ PAGES = [
     ("scores", "/scores"),
     ("coverage", "/coverage"),
     ("problems", "/problems"),
+    ("problems-tracking", "/problems?ptab=" + quote("整改跟踪")),
+    ("problems-repeats", "/problems?ptab=" + quote("屡查屡犯")),
     ("changes", "/changes"),
     ("application", "/application"),
     ("department", "/department?dept=" + quote("教育局")),
