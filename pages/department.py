@@ -43,7 +43,7 @@ tiles = [
         fmt.scored(head["evaluations"], head["scored"]) if head["scored"] < head["evaluations"] else None,
         signal=signals.UNKNOWN if head["avg_score"] is None else None,
     ),
-    *[t for t in headlines.problem_tiles(tot, fmt.date(as_of)) if t.label in ("未完成整改", "整改完成率")],
+    *headlines.problem_tiles(tot, fmt.date(as_of), ("open", "rate")),
     widgets.Tile(
         f"逾期（按{basis}）",
         NO_FOLLOW_UP if not tot["tracked"] else fmt.count(fs[f"overdue_{sfx}"], "个"),

@@ -35,7 +35,7 @@ if len(f.years) == 1:  # 同比: the same view one evaluation year earlier, wher
 tiles = (
     headlines.evaluation_tiles(head, amount, prev, prev_amount)
     + headlines.coverage_tiles(cov, threshold, unbudgeted, f.budget_years)[:2]
-    + headlines.problem_tiles(prob, fmt.date(as_of))[1:]
+    + headlines.problem_tiles(prob, fmt.date(as_of), ("open", "overdue", "rate"))
 )
 widgets.tiles(tiles)
 figures = []

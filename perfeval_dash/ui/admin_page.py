@@ -16,11 +16,10 @@ from perfeval_dash.ingest.changes import ROW
 from perfeval_dash.ingest.layout import TABLE_ORDER, display_table, header_of
 from perfeval_dash.ingest.reader import MAX_FILE_BYTES
 from perfeval_dash.store import Store, StoreError
-from perfeval_dash.ui import audit_view, exports, fmt
+from perfeval_dash.ui import audit_view, download, exports, fmt
 
 # Upload and publish in the app: the 编辑 role; with no accounts configured, the operator's switch (settings.EDITOR).
 EDITOR_ENV = settings.EDITOR.env
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UPLOAD_GEN = "_admin_upload_gen"
 _RESULT = "_admin_result"
 _PUBLISHED = "_admin_published"
@@ -88,7 +87,7 @@ def _template_section(store: Store, scope: Scope) -> None:
         "下载空白模板",
         data=_template_bytes(),
         file_name=template.TEMPLATE_FILENAME,
-        mime=XLSX_MIME,
+        mime=download.XLSX_MIME,
         key="admin_template",
         on_click="ignore",
         icon=":material/download:",
@@ -99,7 +98,7 @@ def _template_section(store: Store, scope: Scope) -> None:
             "导出当前数据（模板格式）",
             data=lambda: template.export_workbook(scope.restrict(store.open(sid).read_tables())),
             file_name=f"当前数据_{sid}.xlsx",
-            mime=XLSX_MIME,
+            mime=download.XLSX_MIME,
             key="admin_export",
             on_click="ignore",
             icon=":material/table_view:",
@@ -433,25 +432,7 @@ def _capped(df: pl.DataFrame, name: str, key: str, config: dict | None = None) -
     st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config=config)
     if df.height > shown.height:
         st.caption(f"共 {df.height:,} 行，表中显示前 {shown.height:,} 行；完整内容请下载。")
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
-        "下载 Excel",
-        data=lambda: exports.to_excel(df, name, [name]),
-        file_name=f"{name}.xlsx",
-        mime=XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "下载 CSV",
-        data=lambda: exports.to_csv(df),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    download.pair(name, key, lambda: exports.to_excel(df, name, [name]), lambda: exports.to_csv(df))
 
 
 def compare_next(old_id: str | None, new_id: str) -> None:

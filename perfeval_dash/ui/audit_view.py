@@ -8,7 +8,7 @@ import streamlit as st
 from perfeval_dash import settings
 from perfeval_dash.auth import audit
 from perfeval_dash.store import Store
-from perfeval_dash.ui import exports, fmt
+from perfeval_dash.ui import download, exports, fmt
 
 ROWS = settings.LIST_ROWS.value
 
@@ -38,22 +38,6 @@ def render(store: Store) -> None:
     if table.height > ROWS:
         st.caption(f"表中显示最近 {ROWS:,} 条；完整日志请下载。")
     lines = ["审计日志", f"共 {table.height} 条，时间为{fmt.zone_label()}时间", str(store.audit_path)]
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(
-        "下载 Excel",
-        data=lambda: exports.to_excel(table, "审计日志", lines),
-        file_name="审计日志.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="admin_audit_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    c2.download_button(
-        "下载 CSV",
-        data=lambda: exports.to_csv(table),
-        file_name="审计日志.csv",
-        mime="text/csv",
-        key="admin_audit_csv",
-        on_click="ignore",
-        icon=":material/download:",
+    download.pair(
+        "审计日志", "admin_audit", lambda: exports.to_excel(table, "审计日志", lines), lambda: exports.to_csv(table)
     )

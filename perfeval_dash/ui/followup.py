@@ -32,7 +32,7 @@ from perfeval_dash.domain.vocab import (
 )
 from perfeval_dash.queries import application, detail, followup
 from perfeval_dash.store import StoreError
-from perfeval_dash.ui import admin_page, charts, exports, fmt, frame, labels, signals, url_state, widgets
+from perfeval_dash.ui import admin_page, charts, download, exports, fmt, frame, labels, signals, url_state, widgets
 from perfeval_dash.ui.frame import Context
 from perfeval_dash.ui.tiles import Tile
 
@@ -170,7 +170,7 @@ def sheet_download(ctx: Context, name: str, sheets: list[tuple[str, pl.DataFrame
         "下载部门档案（Excel）",
         data=lambda: exports.to_excel_book(book, lines),
         file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=download.XLSX_MIME,
         key="fu_sheet_xlsx",
         on_click="ignore",
         icon=":material/download:",

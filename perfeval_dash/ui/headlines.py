@@ -131,8 +131,12 @@ def coverage_tiles(rows: pl.DataFrame, threshold: float, unbudgeted: dict | None
     ]
 
 
-def problem_tiles(tot: dict, as_of_text: str) -> list:
-    """Open and overdue problems and the 整改完成率 — 无整改记录 (grey) where no problem has a follow-up record."""
+PROBLEM_TILES = ("total", "open", "overdue", "rate")
+
+
+def problem_tiles(tot: dict, as_of_text: str, keys: tuple[str, ...] = PROBLEM_TILES) -> list:
+    """Problems in all, open and overdue ones and the 整改完成率 (those of `keys`, in that order) — 无整改记录 (grey)
+    where no problem has a follow-up record."""
     tracked = tot["tracked"]
     untracked = tot["problems"] - tracked
     none = tracked == 0
@@ -142,29 +146,30 @@ def problem_tiles(tot: dict, as_of_text: str) -> list:
         if none and tot["problems"]
         else (f"不含 {untracked} 个无记录" if untracked else None)
     )
-    return [
-        Tile("问题总数", fmt.count(tot["problems"], "个"), f"其中整批共性问题 {tot['batch_level']} 个"),
-        Tile(
+    tiles = {
+        "total": Tile("问题总数", fmt.count(tot["problems"], "个"), f"其中整批共性问题 {tot['batch_level']} 个"),
+        "open": Tile(
             "未完成整改",
             NO_FOLLOW_UP if none else fmt.count(tot["open"], "个"),
             f"有整改记录的 {tracked} 个问题中未整改、整改中的" + note,
             signal=signals.UNKNOWN if none else (signals.WARN if tot["open"] else signals.GOOD),
             note=short,
         ),
-        Tile(
+        "overdue": Tile(
             "逾期问题",
             NO_FOLLOW_UP if none else fmt.count(tot["overdue"], "个"),
             f"未完成且整改期限早于数据截至日 {as_of_text}" + note,
             signal=signals.overdue(tot["overdue"], tracked),
             note=short,
         ),
-        Tile(
+        "rate": Tile(
             "整改完成率",
             NO_FOLLOW_UP if none else fmt.pct(tot["rate"]),
             "已整改（含已销号）÷ 有整改记录的问题" + note,
             signal=signals.rate(tot["rate"]),
         ),
-    ]
+    }
+    return [tiles[k] for k in keys]
 
 
 def score_tiles(head: dict) -> list:

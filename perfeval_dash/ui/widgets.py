@@ -11,7 +11,7 @@ import streamlit as st
 
 from perfeval_dash import settings
 from perfeval_dash.ui import brief as briefs
-from perfeval_dash.ui import exports, fmt, frame, labels, signals, url_state
+from perfeval_dash.ui import download, exports, fmt, frame, labels, signals, url_state
 from perfeval_dash.ui.frame import Context
 from perfeval_dash.ui.tiles import Tile
 
@@ -178,25 +178,7 @@ def downloads(ctx: Context, df: pl.DataFrame, name: str, key: str) -> None:
     if "synthetic" in df.columns and df["synthetic"].any():
         lines.append("注意：含模拟数据（「模拟数据」列为“是”的行为演示用虚构数据）")
     formats = labels.excel_formats(_ordered(df, ()))
-    with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            "下载 Excel",
-            data=lambda: exports.to_excel(export, name, lines, formats),
-            file_name=f"{name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}_xlsx",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            "下载 CSV",
-            data=lambda: exports.to_csv(export),
-            file_name=f"{name}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+    download.pair(name, key, lambda: exports.to_excel(export, name, lines, formats), lambda: exports.to_csv(export))
 
 
 def brief(

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import openpyxl
 import polars as pl
 import pytest
+from playwright.sync_api import expect
 
 from conftest import shot
 from fixtures import AS_OF, fixture_tables
@@ -60,8 +61,7 @@ def test_deep_link_as_first_request_restores_view(server, fixture_store, page):
     assert any("教育局" in c for c in chips(page, "主管部门"))
     assert any("2023" in c for c in chips(page, "评价年度"))
     assert "筛选：评价年度 2023年；主管部门 教育局" in page.locator("body").inner_text()
-    rows = page.locator('[data-testid="stDataFrame"]').first
-    assert rows.is_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()  # waits while the page draws
     shot(page, "deep-link-scores")
     q = query(page)
     assert q["dept"] == ["教育局"] and q["year"] == ["2023"] and q["snap"] == [snap]
