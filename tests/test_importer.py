@@ -518,6 +518,7 @@ def test_scan_counts_the_same_whatever_the_chunk_size(monkeypatch):
         for row in rows:
             ws.append(row)
     wb["问题整改"].row_dimensions[3].hidden = True
+    wb["问题整改"].column_dimensions["B"].hidden = True
     buf = io.BytesIO()
     wb.save(buf)
 
@@ -528,11 +529,11 @@ def test_scan_counts_the_same_whatever_the_chunk_size(monkeypatch):
             scan.cells,
             scan.shared_strings,
             scan.tags,
-            {p.name: (p.rows, p.hidden_rows) for p in scan.parts.values()},
+            {p.name: (p.rows, p.hidden_rows, p.hidden_cols) for p in scan.parts.values()},
         )
 
     whole = counts()
-    assert whole[3]["问题整改"] == (5, {3})
+    assert whole[3]["问题整改"] == (5, {3}, {(2, 2)})
     for size in (3, 7, 64):
         monkeypatch.setattr(workbook_reader.xlsx_scan, "CHUNK", size)
         assert counts() == whole, size
@@ -573,6 +574,10 @@ def test_hidden_sheets_and_hidden_rows_are_imported_with_a_warning():
     wb["评价批次"].sheet_state = "veryHidden"
     wb["问题整改"].row_dimensions[3].hidden = True
     wb["问题整改"].row_dimensions[40].hidden = True  # hidden but empty: nothing to say
+    headers = [c.value for c in wb["评价结果"][1]]
+    hidden_col = openpyxl.utils.get_column_letter(headers.index("评价得分") + 1)
+    wb["评价结果"].column_dimensions[hidden_col].hidden = True
+    wb["评价结果"].column_dimensions["ZZ"].hidden = True  # hidden but without a header: nothing to say
     buf = io.BytesIO()
     wb.save(buf)
     result = importer.read_import(buf.getvalue(), "隐藏.xlsx")
@@ -582,7 +587,10 @@ def test_hidden_sheets_and_hidden_rows_are_imported_with_a_warning():
         ("隐藏.xlsx", "部门预算", None, None),
         ("隐藏.xlsx", "评价批次", None, None),
         ("隐藏.xlsx", "问题整改", 3, None),
+        ("隐藏.xlsx", "评价结果", 1, "评价得分"),
     }
+    assert hidden[("隐藏.xlsx", "评价结果", 1, "评价得分")] == "该列在 Excel 中是隐藏列，其中的数据已照常导入，请确认"
+    assert result.tables["evaluations"]["score"].null_count() < result.tables["evaluations"].height
     assert hidden[("隐藏.xlsx", "问题整改", 3, None)] == "该行在 Excel 中是隐藏行，已照常导入，请确认"
     assert "2 行数据已照常导入" in hidden[("隐藏.xlsx", "部门预算", None, None)]
     assert "深度隐藏" in hidden[("隐藏.xlsx", "评价批次", None, None)]
@@ -742,3 +750,26 @@ def test_publishing_a_stale_preview_is_refused(store):
     importer.publish_import(store, importer.load_import(store, write_book(book_rows()), "b.xlsx"), AS_OF)
     with pytest.raises(StoreError, match="重新上传"):
         importer.publish_import(store, preview, AS_OF)
+
+
+def test_a_downloaded_csv_reimports_formula_like_text_exactly():
+    """Downloads put a quote before text a spreadsheet would evaluate (=, +, -, @, TAB, CR); the import takes it off
+    again, so the text comes back as it was (and stays text); a quote before other text is kept."""
+    from perfeval_dash.ui import exports
+
+    texts = ["=1+1", "+86 电话", "-资金闲置", "@所有人", "\t缩进", "'原文带引号", "普通问题"]
+    df = pl.DataFrame(
+        {
+            "问题编号": [f"q{i}" for i in range(len(texts))],
+            "评价编号": ["t-2023-02"] * len(texts),
+            "地区": ["测试县"] * len(texts),
+            "评价年度": [2023] * len(texts),
+            "问题描述": texts,
+        }
+    )
+    data = exports.to_csv(df)
+    assert b"'=1+1" in data, "the download itself is inert"
+    result = importer.read_import(data, "问题整改.csv", current=fixture_tables())
+    assert result.ok, [str(f) for f in result.findings]
+    got = dict(zip(result.tables["problems"]["problem_id"], result.tables["problems"]["description"]))
+    assert [got[f"q{i}"] for i in range(len(texts))] == [t.strip() if t.startswith("\t") else t for t in texts]

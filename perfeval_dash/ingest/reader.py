@@ -21,7 +21,7 @@ from perfeval_dash.ingest.layout import (
     match_field,
     table_for_sheet,
 )
-from perfeval_dash.store.schema import Finding
+from perfeval_dash.store.schema import CSV_FORMULA_START, INERT_QUOTE, Finding
 
 # Limits on what is read, so that a small crafted file cannot keep the server busy for minutes (openpyxl reads
 # about 150,000 cells or 70,000 shared strings a second here). A real import has at most tens of thousands of rows
@@ -200,7 +200,7 @@ def _read_xlsx(data: bytes, name: str) -> RawFile:
 
 
 def _hidden_findings(name: str, sheet: RawSheet, state: str, part: xlsx_scan.SheetPart | None) -> list[Finding]:
-    """Warnings for a hidden sheet whose rows are imported and for imported rows hidden in Excel."""
+    """Warnings for a hidden sheet whose rows are imported and for imported rows and columns hidden in Excel."""
     if sheet.table is None or not sheet.rows:
         return []
     out = []
@@ -217,6 +217,20 @@ def _hidden_findings(name: str, sheet: RawSheet, state: str, part: xlsx_scan.She
                 "warning",
             )
         )
+    if part is not None:  # a column with a header is imported: hidden in Excel, it is easily overlooked
+        out += [
+            cell_finding(
+                name,
+                sheet.name,
+                sheet.header_row,
+                header,
+                None,
+                "该列在 Excel 中是隐藏列，其中的数据已照常导入，请确认",
+                "warning",
+            )
+            for j, header in sheet.headers
+            if part.col_hidden(j + 1)
+        ]
     hidden = sorted({r for r, _ in sheet.rows} & (part.hidden_rows if part is not None else set()))
     out += [
         cell_finding(name, sheet.name, r, None, None, "该行在 Excel 中是隐藏行，已照常导入，请确认", "warning")
@@ -328,10 +342,19 @@ def _csv_grid(text: str, name: str, delimiter: str) -> list[tuple[int, tuple]]:
             if cells > MAX_CELLS:
                 raise _refuse(name, f"单元格超过上限 {MAX_CELLS:,} 个（第 {i} 行处），拒绝读取；请拆分后分批导入")
             if any(c.strip() for c in rec):
-                grid.append((i, tuple(rec)))
+                grid.append((i, tuple(_uninert(c) for c in rec)))
     except csv.Error as exc:
         raise _refuse(name, f"CSV 格式错误：{exc}") from exc
     return grid
+
+
+_INERT = re.compile(re.escape(INERT_QUOTE) + CSV_FORMULA_START[1:])
+
+
+def _uninert(cell: str) -> str:
+    """A CSV cell with the quote our downloads put before formula-like text taken off ('=x -> =x), so a downloaded
+    CSV re-imports as it was; the text stays text (the import never evaluates a cell)."""
+    return cell[1:] if _INERT.match(cell) else cell
 
 
 def _read_csv(data: bytes, name: str, table: str | None) -> RawFile:

@@ -1,5 +1,5 @@
 """A streaming look at an .xlsx's zip parts before openpyxl parses them: sizes and counts against limits,
-which sheets hold formulas, which sheets and rows are hidden. Nothing is parsed as a whole in memory."""
+which sheets hold formulas, which sheets, rows and columns are hidden. Nothing is parsed as a whole in memory."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ _FORMULA = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/")
 _TAG = (b"<",)  # every XML tag starts with one: a bound on the elements openpyxl parses, whatever they are
 _HIDDEN_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
 _ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
+_HIDDEN_COL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\s[^>]*?\bhidden\s*=\s*[\"'](?:1|true)[\"'][^>]*>")
+_COL_SPAN = (re.compile(rb"\smin\s*=\s*[\"'](\d+)[\"']"), re.compile(rb"\smax\s*=\s*[\"'](\d+)[\"']"))
 _NAMES_PART_MAX = 1 << 20  # xl/workbook.xml and its rels are parsed for sheet names only up to this size (a few KB)
 
 
@@ -53,6 +55,11 @@ class SheetPart:
     rows: int = 0
     formulas: bool = False
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[tuple[int, int]] = field(default_factory=set)  # (first, last) 1-based column numbers
+
+    def col_hidden(self, number: int) -> bool:
+        """Whether the 1-based column `number` is hidden in Excel."""
+        return any(first <= number <= last for first, last in self.hidden_cols)
 
 
 @dataclass
@@ -122,6 +129,17 @@ def _hidden_rows(buf: bytes) -> set[int]:
     return {int(m.group(1)) for tag in _HIDDEN_ROW.finditer(buf) if (m := _ROW_NUMBER.search(tag.group(0)))}
 
 
+def _hidden_cols(buf: bytes) -> set[tuple[int, int]]:
+    if b"hidden" not in buf:
+        return set()
+    spans = set()
+    for tag in _HIDDEN_COL.finditer(buf):
+        lo, hi = (m.group(1) if (m := p.search(tag.group(0))) else None for p in _COL_SPAN)
+        if lo is not None:
+            spans.add((int(lo), int(hi or lo)))
+    return spans
+
+
 class _Scanner:
     """Reads every part once, in chunks, keeping running counts and raising OverLimit as soon as one is passed."""
 
@@ -165,6 +183,7 @@ class _Scanner:
                 raise OverLimit(f"行数超过上限 {lim.rows:,} 行，拒绝读取；请拆分后分批导入", where)
             sheet.formulas = sheet.formulas or any(t in buf for t in _FORMULA)
             sheet.hidden_rows |= _hidden_rows(buf)
+            sheet.hidden_cols |= _hidden_cols(buf)
 
 
 def scan(z: zipfile.ZipFile, limits: Limits) -> Scan:

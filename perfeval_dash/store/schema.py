@@ -16,6 +16,10 @@ SCHEMA_VERSION = 2  # 2: problem_events, original_due_date, published_date, 结�
 # outside the Basic Multilingual Plane, e.g. 𠀀, counts twice). Longer text would be cut when a table is
 # exported to Excel or to the import template, so the contract refuses it in every text column.
 EXCEL_CELL_MAX_CHARS = 32_767
+# OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these; our CSV downloads prefix such
+# text with a single quote (INERT_QUOTE) and the import takes that quote off again, so a download re-imports exactly.
+CSV_FORMULA_START = r"^[=+\-@\t\r]"
+INERT_QUOTE = "'"
 _ASTRAL = r"[\x{10000}-\x{10FFFF}]"
 
 

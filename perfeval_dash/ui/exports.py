@@ -10,7 +10,13 @@ import io
 import polars as pl
 import xlsxwriter
 
-from perfeval_dash.store.schema import EXCEL_CELL_MAX_CHARS, text_length, utf16_length
+from perfeval_dash.store.schema import (
+    CSV_FORMULA_START,
+    EXCEL_CELL_MAX_CHARS,
+    INERT_QUOTE,
+    text_length,
+    utf16_length,
+)
 
 # xlsxwriter's write() (which polars' write_excel uses for every cell) would otherwise turn text starting with
 # "=" into a formula and text like http://… into a hyperlink.
@@ -20,8 +26,6 @@ INERT_WORKBOOK = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
-# OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these; a leading ' keeps it text.
-CSV_FORMULA_START = r"^[=+\-@\t\r]"
 CUT_MARK = "…【已截断】"
 
 
@@ -75,7 +79,10 @@ def _inert_csv_text(df: pl.DataFrame) -> pl.DataFrame:
     """The frame with every text cell that a spreadsheet would evaluate prefixed with a single quote."""
     text = [c for c, dtype in df.schema.items() if dtype == pl.String]
     return df.with_columns(
-        pl.when(pl.col(c).str.contains(CSV_FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        pl.when(pl.col(c).str.contains(CSV_FORMULA_START))
+        .then(pl.lit(INERT_QUOTE) + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
         for c in text
     )
 
