@@ -254,6 +254,7 @@ def department_ranking(con, t, f: Filters, as_of) -> pl.DataFrame:
         f"""
         WITH s AS (
             SELECT region, department, count(*) AS evaluations, count(score) AS scored, avg(score) AS avg_score,
+                   sum(round(score * 100)) / count(score) AS score_key,
                    count(*) FILTER (grade <> '{GRADES[0]}') / count(*) AS share_lower, bool_or(synthetic) AS synthetic
             FROM {t["evaluations"]} e WHERE {w} GROUP BY ALL),
         c AS ({cov}), k AS (SELECT *, ratio IS NOT NULL AND NOT whole_department AS known FROM c),
@@ -266,9 +267,10 @@ def department_ranking(con, t, f: Filters, as_of) -> pl.DataFrame:
                         THEN sum(evaluated_wan) FILTER (known) / sum(project_budget_wan) FILTER (known) END AS ratio
             FROM k GROUP BY ALL),
         p AS ({prob})
-        SELECT s.*, d.coverage_status, d.ratio, d.below_years, p.problems, p.open, p.overdue, p.rate
+        SELECT s.* EXCLUDE (score_key), d.coverage_status, d.ratio, d.below_years, p.problems, p.open, p.overdue,
+               p.rate
         FROM s LEFT JOIN d USING (region, department) LEFT JOIN p USING (region, department)
-        ORDER BY p.overdue DESC NULLS LAST, d.below_years DESC NULLS LAST, s.avg_score NULLS LAST,
+        ORDER BY p.overdue DESC NULLS LAST, d.below_years DESC NULLS LAST, s.score_key NULLS LAST,
                  region, department""",
         p | cp | pp | {"as_of": as_of},
     )

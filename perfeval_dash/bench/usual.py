@@ -330,12 +330,13 @@ def department_ranking(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
     keys = ["region", "department"]
     e = d.evaluations[filter_evaluations(d.evaluations, f)]
     scores = (
-        e.assign(lower=e["grade"].notna() & (e["grade"] != GRADES[0]))
+        e.assign(lower=e["grade"].notna() & (e["grade"] != GRADES[0]), cents=np.floor(e["score"] * 100 + 0.5))
         .groupby(keys, as_index=False)
         .agg(
             evaluations=("eval_id", "size"),
             scored=("score", "count"),
             avg_score=("score", "mean"),
+            cents=("cents", "sum"),
             share_lower=("lower", "mean"),
             synthetic=("synthetic", "any"),
         )
@@ -356,11 +357,13 @@ def department_ranking(d: Data, f: Filters, as_of: dt.date) -> pd.DataFrame:
     per["ratio"] = per["ke"] / per["kb"].where(per["kb"] > 0)
     probs = by_department(problems_in_view(d, f, as_of))[keys + ["problems", "open", "overdue", "rate"]]
     r = scores.merge(per[keys + ["coverage_status", "ratio", "below_years"]], on=keys, how="left")
-    return r.merge(probs, on=keys, how="left").sort_values(
-        ["overdue", "below_years", "avg_score", "region", "department"],
+    r = r.merge(probs, on=keys, how="left")
+    r["score_key"] = (r["cents"] / r["scored"]).where(r["scored"] > 0)  # as the app: exact sums, equal averages tie
+    return r.sort_values(
+        ["overdue", "below_years", "score_key", "region", "department"],
         ascending=[False, False, True, True, True],
         na_position="last",
-    )
+    ).drop(columns=["score_key", "cents"])
 
 
 def spread(e: pd.DataFrame, col: str) -> pd.DataFrame:

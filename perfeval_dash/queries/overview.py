@@ -159,6 +159,7 @@ def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: fl
     final AS (
         SELECT region, department, sum(evaluations)::BIGINT AS evaluations, sum(score_n)::BIGINT AS scored,
                CASE WHEN sum(score_n) > 0 THEN sum(score_sum) / sum(score_n) END AS avg_score,
+               CASE WHEN sum(score_n) > 0 THEN sum(score_cents) / sum(score_n) END AS score_key,
                coalesce(sum(evaluations) FILTER (WHERE grade <> $top), 0) / sum(evaluations) AS share_lower,
                bool_or(synthetic) AS synthetic
         FROM c GROUP BY ALL
@@ -197,9 +198,12 @@ def department_ranking(con: duckdb.DuckDBPyConnection, f: Filters, threshold: fl
         )
         .join(probs, on=["region", "department"], how="left")
         .sort(  # ties (e.g. grade-only departments, no problems) by region and department: a stable table
-            ["overdue", "below_years", "avg_score", "region", "department"],
+            # score_key: the average in hundredths from exact integer sums, so that two equal averages tie
+            # whatever order their scores were added in (the float average can differ in its last bit)
+            ["overdue", "below_years", "score_key", "region", "department"],
             descending=[True, True, False, False, False],
             nulls_last=True,
         )
+        .drop("score_key")
         .with_columns(pl.col("evaluations", "scored").cast(pl.Int64))
     )

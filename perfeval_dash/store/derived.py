@@ -68,7 +68,8 @@ BUILD = (
                sum(amount_wan) AS amount_wan,                    -- NULL when no evaluation has an amount
                count(*) FILTER (WHERE amount_from_budget) AS from_budget,
                count(*) FILTER (WHERE amount_wan IS NULL) AS amount_missing,
-               sum(score) AS score_sum, count(score) AS score_n
+               sum(score) AS score_sum, count(score) AS score_n,
+               sum(round(score * 100))::BIGINT AS score_cents     -- exact: an order of averages free of float noise
         FROM e GROUP BY ALL
     )
     SELECT (row_number() OVER (ORDER BY region, eval_year, budget_year, department, eval_type, grade, synthetic))
